@@ -1,0 +1,119 @@
+// The service-to-service client: axios with a bounded timeout, retries with
+// backoff for calls that are safe to repeat, the request id passed on, and
+// a neighbour's problem+json answer turned back into the same DomainError.
+import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
+import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
+import { currentContext } from './context.ts';
+import {
+  Conflict,
+  type DomainError,
+  Forbidden,
+  InsufficientStock,
+  Invalid,
+  NotFound,
+  PreconditionFailed,
+  Unauthenticated,
+  Unavailable,
+  Unprocessable,
+} from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface ServiceClientOptions {
+  /** The neighbour's name, used in errors and logs (e.g. "inventory-service"). */
+  name: string;
+  baseURL: string;
+  timeoutMs: number;
+  /** This service's own key, sent as a bearer token when set. */
+  serviceApiKey?: string | undefined;
+  retries?: number;
+  logger: Logger;
+}
+
+const IDEMPOTENT_METHODS = new Set(['get', 'head', 'options', 'put', 'delete']);
+
+/**
+ * A call may be repeated when its method is idempotent or it carries an
+ * Idempotency-Key the neighbour honours; only failures that say nothing about
+ * the outcome (no answer, a timeout, a 5xx) are retried.
+ */
+function isRetryable(error: AxiosError): boolean {
+  const method = error.config?.method?.toLowerCase() ?? '';
+  const repeatable = IDEMPOTENT_METHODS.has(method) || Boolean(error.config?.headers?.['Idempotency-Key']);
+  const outcomeUnknown =
+    isNetworkError(error) || error.code === 'ECONNABORTED' || (error.response?.status ?? 0) >= 500;
+  return repeatable && outcomeUnknown;
+}
+
+export function createServiceClient(options: ServiceClientOptions): AxiosInstance {
+  const client = axios.create({
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    headers: { Accept: 'application/json' },
+    // Node's default agent keeps connections alive since Node 19.
+  });
+  axiosRetry(client, {
+    retries: options.retries ?? 2,
+    retryDelay: (count, error) => exponentialDelay(count, error, 50),
+    retryCondition: isRetryable,
+    shouldResetTimeout: true,
+    onRetry: (count, error, config) =>
+      options.logger.warn(
+        { service: options.name, url: config.url, attempt: count, err: error.message },
+        'retrying call',
+      ),
+  });
+  client.interceptors.request.use((config) => {
+    const context = currentContext();
+    if (context) config.headers.set('x-request-id', context.requestId);
+    if (options.serviceApiKey) config.headers.set('Authorization', `Bearer ${options.serviceApiKey}`);
+    return config;
+  });
+  client.interceptors.response.use(undefined, (error: unknown) =>
+    Promise.reject(toDomainError(options.name, error)),
+  );
+  return client;
+}
+
+function toDomainError(service: string, error: unknown): unknown {
+  if (!isAxiosError(error)) return error;
+  const response = error.response;
+  if (!response) {
+    const why =
+      error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT'
+        ? 'did not answer in time'
+        : 'is unreachable';
+    return new Unavailable(`${service} ${why}`);
+  }
+  if (response.status >= 500) return new Unavailable(`${service} answered ${response.status}`);
+  return (
+    reviveProblem(response.status, response.data) ?? new Unavailable(`${service} answered ${response.status}`)
+  );
+}
+
+/** The DomainError a neighbour's problem+json body stands for. */
+export function reviveProblem(status: number, body: unknown): DomainError | undefined {
+  const problem = (body ?? {}) as { detail?: unknown; code?: unknown; errors?: unknown; items?: unknown };
+  const detail = typeof problem.detail === 'string' ? problem.detail : `HTTP ${status}`;
+  switch (status) {
+    case 400:
+      return new Invalid(detail, Array.isArray(problem.errors) ? problem.errors : []);
+    case 401:
+      return new Unauthenticated(detail);
+    case 403:
+      return new Forbidden(detail);
+    case 404:
+      return new NotFound(detail);
+    case 409:
+      return problem.code === 'INSUFFICIENT_STOCK' && Array.isArray(problem.items)
+        ? new InsufficientStock(problem.items)
+        : new Conflict(detail);
+    case 412:
+      return new PreconditionFailed(detail);
+    case 422:
+      return new Unprocessable(detail);
+    default:
+      return undefined;
+  }
+}
+
+export type { AxiosInstance, AxiosRequestConfig };

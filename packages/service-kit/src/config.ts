@@ -1,0 +1,138 @@
+// The one configuration loader: every process reads its environment here,
+// once, at start-up, and passes the result down.
+import { z } from 'zod';
+
+export const roles = ['reader', 'writer', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** Start-up stops with this error; its message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_DB_PASSWORDS = new Set(['', 'postgres', 'password', 'changeme']);
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0..65535')
+    .max(65535, 'must be 0..65535')
+    .default(fallback);
+
+const httpUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4000' })
+    .default(fallback)
+    .transform((url) => url.replace(/\/+$/, ''));
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive().default(fallback);
+
+const apiKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return null;
+    const keys = new Map<string, Role>();
+    for (const entry of raw.split(',').map((part) => part.trim())) {
+      const [key, role, ...rest] = entry.split(':');
+      if (!key || !role || rest.length > 0 || !(roles as readonly string[]).includes(role)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry "${entry}" is not key:role with role ${roles.join('|')}`,
+        });
+        return z.NEVER;
+      }
+      keys.set(key, role as Role);
+    }
+    return keys;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }).optional(),
+  DB_HOST: z.string().min(1).default('localhost'),
+  DB_PORT: port(5432),
+  DB_USER: z.string().min(1).default('postgres'),
+  DB_PASSWORD: z.string().default('postgres'),
+  DB_NAME: z.string().min(1).default('crm_supply_db'),
+  DB_POOL_SIZE: positiveInt(10),
+  CRM_API_URL: httpUrl('http://localhost:3000'),
+  INVENTORY_SERVICE_URL: httpUrl('http://localhost:4000'),
+  LOGISTICS_SERVICE_URL: httpUrl('http://localhost:5000'),
+  ORDER_SERVICE_URL: httpUrl('http://localhost:6000'),
+  SERVICE_TIMEOUT_MS: positiveInt(3000),
+  API_KEYS: apiKeys,
+  SERVICE_API_KEY: z.string().min(1).optional(),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  service: string;
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  logLevel: string;
+  databaseUrl: string;
+  dbPoolSize: number;
+  urls: { crmApi: string; inventory: string; logistics: string; orders: string };
+  /** Bound on every call to another service. */
+  serviceTimeoutMs: number;
+  /** null: no API_KEYS, everything is open (refused in production). */
+  apiKeys: ReadonlyMap<string, Role> | null;
+  serviceApiKey: string | undefined;
+}
+
+export function loadConfig(service: string, defaultPort: number, env: Env = process.env): Config {
+  const parsed = envSchema.extend({ PORT: port(defaultPort) }).safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`${service}: invalid configuration\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const databaseUrl = e.DATABASE_URL ?? composeDatabaseUrl(e);
+  const config: Config = {
+    service,
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl,
+    dbPoolSize: e.DB_POOL_SIZE,
+    urls: {
+      crmApi: e.CRM_API_URL,
+      inventory: e.INVENTORY_SERVICE_URL,
+      logistics: e.LOGISTICS_SERVICE_URL,
+      orders: e.ORDER_SERVICE_URL,
+    },
+    serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
+    apiKeys: e.API_KEYS,
+    serviceApiKey: e.SERVICE_API_KEY,
+  };
+  if (config.nodeEnv === 'production') refuseInsecureProduction(config);
+  return config;
+}
+
+function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
+  const url = new URL('postgresql://localhost');
+  url.hostname = e.DB_HOST;
+  url.port = String(e.DB_PORT);
+  url.username = e.DB_USER;
+  url.password = e.DB_PASSWORD;
+  url.pathname = `/${e.DB_NAME}`;
+  return url.toString();
+}
+
+function refuseInsecureProduction(config: Config): void {
+  const problems: string[] = [];
+  if (!config.apiKeys) problems.push('  API_KEYS: must be set in production (comma-separated key:role)');
+  const password = decodeURIComponent(new URL(config.databaseUrl).password);
+  if (DEFAULT_DB_PASSWORDS.has(password)) {
+    problems.push('  DATABASE_URL / DB_PASSWORD: the database password is a default; set a real one');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`${config.service}: refusing to start in production\n${problems.join('\n')}`);
+  }
+}

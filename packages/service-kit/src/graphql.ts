@@ -1,0 +1,99 @@
+// Serves a service's federation subgraph at /graphql, and maps errors to
+// `extensions.code` in the one place GraphQL errors are shaped.
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { Express, Request } from 'express';
+import { type GraphQLFormattedError, GraphQLScalarType, Kind, parse } from 'graphql';
+import { ZodError } from 'zod';
+import { DomainError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { invalidFromZod } from './validation.ts';
+
+// Apollo's own codes for errors in the operation itself: passed through as they are.
+const OPERATION_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
+
+export interface SubgraphOptions<TContext extends BaseContext> {
+  typeDefs: string;
+  // biome-ignore lint/suspicious/noExplicitAny: resolver maps are typed per service
+  resolvers: GraphQLResolverMap<any>;
+  logger: Logger;
+  /** Builds the per-request context (fresh DataLoaders live here). */
+  context: (req: Request) => Promise<TContext>;
+  introspection: boolean;
+  plugins?: ApolloServerPlugin<TContext>[];
+}
+
+/** Starts the subgraph and mounts it at POST /graphql; returns the server for shutdown. */
+export async function mountSubgraph<TContext extends BaseContext>(
+  app: Express,
+  options: SubgraphOptions<TContext>,
+): Promise<ApolloServer<TContext>> {
+  const server = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }]),
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, options.logger),
+    // Inline traces are for Apollo's hosted reporting, which this system does not use.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+  });
+  await server.start();
+  app.use('/graphql', expressMiddleware(server, { context: ({ req }) => options.context(req) }));
+  return server;
+}
+
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const known =
+    original instanceof DomainError
+      ? original
+      : original instanceof ZodError
+        ? invalidFromZod(original)
+        : null;
+  const location = {
+    ...(formatted.path && { path: formatted.path }),
+    ...(formatted.locations && { locations: formatted.locations }),
+  };
+  if (known) {
+    return { message: known.message, ...location, extensions: { code: known.code, ...known.details } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && OPERATION_ERROR_CODES.has(code)) {
+    return { message: formatted.message, ...location, extensions: { code } };
+  }
+  logger.error({ err: original }, 'unhandled GraphQL error');
+  return { message: 'Internal server error', ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** ISO 8601 instants, the same `DateTime` in every subgraph. */
+export const dateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: 'An instant in ISO 8601 form, e.g. 2026-11-25T09:30:00.000Z.',
+  serialize: (value) => {
+    const date = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw new TypeError('DateTime cannot represent an invalid date');
+    return date.toISOString();
+  },
+  parseValue: (value) => parseDateTime(value),
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+function parseDateTime(value: unknown): Date {
+  const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
+  return date;
+}

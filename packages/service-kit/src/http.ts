@@ -1,0 +1,199 @@
+// The HTTP bootstrap every process shares: request context and access logs,
+// health and readiness, JSON parsing, and the one place where errors become
+// RFC 9457 problem+json.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet, { type HelmetOptions } from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { ZodError } from 'zod';
+import { type AccessPolicy, authenticate } from './auth.ts';
+import type { Config } from './config.ts';
+import { runWithContext } from './context.ts';
+import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { invalidFromZod } from './validation.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) otherwise. */
+  check: () => Promise<unknown>;
+}
+
+export interface HttpAppOptions {
+  config: Config;
+  logger: Logger;
+  readiness: ReadinessCheck[];
+  helmet?: HelmetOptions;
+  /** Role needed per request; see auth.ts. */
+  access?: AccessPolicy;
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** An Express app with the shared front matter; add routes, then call finishApp. */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const { logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet(options.helmet));
+  app.use(requestContext());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => String(req.headers['x-request-id']),
+      customAttributeKeys: { reqId: 'requestId' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req) => ({ method: req.method, url: req.url }),
+        res: (res) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.config.service });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(options.readiness.map(runCheck));
+    const failing = results.filter((r) => !r.ok);
+    res.status(failing.length === 0 ? 200 : 503).json({
+      status: failing.length === 0 ? 'ready' : 'unavailable',
+      service: options.config.service,
+      ...(failing.length > 0 && { reason: failing.map((r) => `${r.name}: ${r.error}`).join('; ') }),
+      checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
+    });
+  });
+  app.use(authenticate(options.config, options.access));
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  return app;
+}
+
+/** Adds the 404 for unknown routes and the error handler: call after the routes. */
+export function finishApp(app: Express, logger: Logger): Express {
+  app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function requestContext(): RequestHandler {
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
+    const authorization = req.headers.authorization;
+    runWithContext({ requestId, caller: { role: null, authorization } }, next);
+  };
+}
+
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+      READINESS_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([check.check(), timeout]);
+    return { name: check.name, ok: true };
+  } catch (error) {
+    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  [member: string]: unknown;
+}
+
+export function toProblem(error: DomainError, instance?: string): Problem {
+  return {
+    type: problemType(error),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance && { instance }),
+    ...error.details,
+  };
+}
+
+/** Errors Express and body-parser raise before a route runs. */
+function fromHttpError(error: unknown): DomainError | undefined {
+  if (error instanceof ZodError) return invalidFromZod(error);
+  const type = (error as { type?: unknown })?.type;
+  if (type === 'entity.parse.failed') return new Invalid('Malformed JSON in the request body');
+  if (type === 'entity.too.large') return new PayloadTooLarge('The request body is larger than 1 MiB');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new Invalid('Unsupported body encoding or charset');
+  }
+  return undefined;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const known = error instanceof DomainError ? error : fromHttpError(error);
+    if (!known) {
+      (req.log ?? logger).error({ err: error }, 'unhandled error');
+      res.status(500).type('application/problem+json').json({
+        type: 'urn:problem:crm-supply:internal',
+        title: 'Internal server error',
+        status: 500,
+        detail: 'The request could not be completed. The error was logged with the request id.',
+        code: 'INTERNAL_SERVER_ERROR',
+        requestId: req.headers['x-request-id'],
+      });
+      return;
+    }
+    res.status(known.status).type('application/problem+json').json(toProblem(known, req.originalUrl));
+  };
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  /** Stops accepting connections and resolves once in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export function listen(app: Express, port: number, host = '0.0.0.0'): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => {
+      if (error) return reject(error);
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        server,
+        port: actual,
+        url: `http://127.0.0.1:${actual}`,
+        close: () => closeGracefully(server),
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+  });
+}
+
+function closeGracefully(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,23 @@
+// The one logger: JSON lines from pino, each carrying the service name and,
+// inside a request, its request id. `npm start` pretty-prints them.
+import { pino } from 'pino';
+import { currentContext } from './context.ts';
+
+export type Logger = pino.Logger;
+
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => {
+      const context = currentContext();
+      return context ? { requestId: context.requestId } : {};
+    },
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.password'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,38 @@
+// Input parsing shared by REST routes and GraphQL resolvers: zod schemas in,
+// Invalid (with one entry per bad field) out.
+import { z } from 'zod';
+import { Invalid } from './errors.ts';
+
+const MAX_ID = 2_147_483_647;
+
+/** A positive integer id, from a path segment, query value or GraphQL ID. */
+export const idSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = String(value);
+  const id = /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(id <= MAX_ID)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive integer id' });
+    return z.NEVER;
+  }
+  return id;
+});
+
+export function invalidFromZod(error: z.ZodError): Invalid {
+  const errors = error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
+    message: issue.message,
+  }));
+  const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return new Invalid(`Invalid input: ${summary}`, errors);
+}
+
+/** Parses or throws Invalid naming each bad field. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw invalidFromZod(result.error);
+  return result.data;
+}
+
+/** Parses one id (path segment or GraphQL argument) named `field`. */
+export function parseId(raw: unknown, field = 'id'): number {
+  return parse(z.object({ [field]: idSchema }), { [field]: raw })[field] as number;
+}

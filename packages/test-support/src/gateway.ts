@@ -1,0 +1,27 @@
+// Starts the gateway in-process on port 0 in front of subgraphs under test.
+import { type Env, loadConfig } from '@supply/service-kit/config';
+import { listen } from '@supply/service-kit/http';
+import { createLogger } from '@supply/service-kit/logger';
+import { buildGateway } from '../../../gateway/src/app.ts';
+
+export interface StartedGateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(env: Env): Promise<StartedGateway> {
+  const config = loadConfig('gateway', 0, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const gateway = await buildGateway({ config, logger: createLogger('gateway', config.logLevel) });
+  const server = await listen(gateway.app, 0, '127.0.0.1');
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await gateway.close();
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { register } from 'tsx/esm/api';
+
+export default async function globalTeardown() {
+  register();
+  const { teardownTestRun } = await import('./test-run.ts');
+  await teardownTestRun();
+}

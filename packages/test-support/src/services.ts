@@ -1,0 +1,66 @@
+// Starts a service in-process on port 0 against a test database, the same
+// way main.ts does, with a counter of the SQL statements it sends.
+import { type Config, type Env, loadConfig } from '@supply/service-kit/config';
+import { openDatabase } from '@supply/service-kit/database';
+import { listen } from '@supply/service-kit/http';
+import { createLogger } from '@supply/service-kit/logger';
+import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+
+export interface StartedService {
+  url: string;
+  port: number;
+  config: Config;
+  /** SQL statements sent since start or the last reset. */
+  queries: { count: number; statements: string[]; reset(): void };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  databaseUrl: string;
+  build: (deps: ServiceDeps) => Promise<BuiltService>;
+  /** Extra environment, e.g. neighbour URLs or API_KEYS. */
+  env?: Env;
+  /** Listen on this port instead of a free one (to restart a stopped neighbour in place). */
+  port?: number;
+}
+
+export async function startService(options: StartOptions): Promise<StartedService> {
+  const config = loadConfig(options.name, options.port ?? 0, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+    DATABASE_URL: options.databaseUrl,
+  });
+  const logger = createLogger(options.name, config.logLevel);
+  const queries = {
+    count: 0,
+    statements: [] as string[],
+    reset() {
+      this.count = 0;
+      this.statements = [];
+    },
+  };
+  const db = openDatabase({
+    url: config.databaseUrl,
+    poolSize: config.dbPoolSize,
+    logger,
+    onQuery: (sql) => {
+      queries.count++;
+      queries.statements.push(sql);
+    },
+  });
+  const service = await options.build({ config, logger, db });
+  const server = await listen(service.app, config.port, '127.0.0.1');
+  return {
+    url: server.url,
+    port: server.port,
+    config,
+    queries,
+    close: async () => {
+      await server.close();
+      await service.close?.();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// The database `npm start`, `npm run migrate` and the benchmark use: the
+// server named by DATABASE_URL, or else the embedded one under .data/postgres,
+// with crm_supply_db created and migrated.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from '@supply/service-kit/migrate';
+import pg from 'pg';
+import { startEmbeddedDb } from './embedded-db.ts';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const EMBEDDED_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54320);
+const DATA_DIR = path.join(ROOT, '.data', 'postgres');
+const DB_NAME = 'crm_supply_db';
+
+export interface SystemDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+interface Log {
+  info(message: string): void;
+}
+
+export async function prepareDatabase(options: { sampleData: boolean; log: Log }): Promise<SystemDatabase> {
+  const { log } = options;
+  let serverUrl: string;
+  let stop = async () => {};
+  if (process.env.DATABASE_URL) {
+    serverUrl = process.env.DATABASE_URL;
+  } else {
+    const firstStart = !existsSync(path.join(DATA_DIR, 'PG_VERSION'));
+    log.info(
+      `${firstStart ? 'creating' : 'starting'} the embedded PostgreSQL in .data/postgres (port ${EMBEDDED_PORT})`,
+    );
+    const embedded = await startEmbeddedDb({ dataDir: DATA_DIR, port: EMBEDDED_PORT, persistent: true });
+    serverUrl = withDatabase(embedded.serverUrl, DB_NAME);
+    stop = embedded.stop;
+  }
+  const created = await createDatabaseIfMissing(serverUrl);
+  if (created) log.info(`created database ${new URL(serverUrl).pathname.slice(1)}`);
+  // The embedded default gets sample data the first time its database is made.
+  const sampleData = options.sampleData || (created && !process.env.DATABASE_URL);
+  const { applied } = await migrate({ databaseUrl: serverUrl, logger: { info: () => {} }, sampleData });
+  if (applied.length > 0) log.info(`applied ${applied.join(', ')}`);
+  return { url: serverUrl, embedded: !process.env.DATABASE_URL, stop };
+}
+
+function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Creates the URL's database on its server when it is not there; true when it did. */
+async function createDatabaseIfMissing(databaseUrl: string): Promise<boolean> {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
+    return true;
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,129 @@
+// npm start: the whole system with one command. Prepares the database, starts
+// the four services and the gateway with their log lines prefixed, prints the
+// URLs once everything is ready, and stops all of it on Ctrl-C or SIGTERM.
+// If one process dies, the others are stopped and the command fails.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import axios from 'axios';
+import { prettyFactory } from 'pino-pretty';
+import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
+
+interface ProcessSpec {
+  name: string;
+  entry: string;
+  port: number;
+}
+
+const ALL: ProcessSpec[] = [
+  { name: 'crm-api', entry: 'subgraphs/crm-api/src/main.ts', port: 3000 },
+  { name: 'inventory-service', entry: 'subgraphs/inventory-service/src/main.ts', port: 4000 },
+  { name: 'logistics-service', entry: 'subgraphs/logistics-service/src/main.ts', port: 5000 },
+  { name: 'order-service', entry: 'subgraphs/order-service/src/main.ts', port: 6000 },
+  { name: 'gateway', entry: 'gateway/src/main.ts', port: 8080 },
+];
+const PROCESSES = ALL.filter((spec) => existsSync(path.join(ROOT, spec.entry)));
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+const colour = process.stdout.isTTY;
+const pretty = prettyFactory({
+  colorize: colour,
+  singleLine: true,
+  ignore: 'pid,hostname,service',
+  translateTime: 'HH:MM:ss.l',
+});
+const width = Math.max(...ALL.map((spec) => spec.name.length));
+const say = (name: string, line: string) => process.stdout.write(`${name.padEnd(width)} | ${line}\n`);
+const runner = { info: (message: string) => say('start', message) };
+
+const children = new Map<string, ChildProcess>();
+let db: SystemDatabase | undefined;
+let stopping = false;
+
+async function stopAll(code: number, reason?: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (reason) runner.info(reason);
+  runner.info('stopping every process');
+  await Promise.all([...children.values()].map(stopChild));
+  await db?.stop();
+  runner.info('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+  db = await prepareDatabase({ sampleData: process.argv.includes('--sample-data'), log: runner });
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    CRM_API_URL: 'http://localhost:3000',
+    INVENTORY_SERVICE_URL: 'http://localhost:4000',
+    LOGISTICS_SERVICE_URL: 'http://localhost:5000',
+    ORDER_SERVICE_URL: 'http://localhost:6000',
+  };
+  for (const spec of PROCESSES) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {
+      cwd: ROOT,
+      env: { ...env, PORT: String(spec.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(spec.name, child);
+    prefixLines(spec.name, child);
+    child.once('exit', (code, signal) => {
+      children.delete(spec.name);
+      void stopAll(1, `${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); see its lines above`);
+    });
+  }
+  await Promise.all(PROCESSES.map((spec) => waitUntilReady(spec)));
+  runner.info('everything is ready:');
+  for (const spec of PROCESSES) runner.info(`  ${spec.name.padEnd(width)} http://localhost:${spec.port}`);
+  runner.info('  GraphQL (Apollo Sandbox in a browser): http://localhost:8080/graphql');
+  runner.info('Ctrl-C stops everything.');
+}
+
+function prefixLines(name: string, child: ChildProcess): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      const text = line.startsWith('{') ? pretty(line).trimEnd() : line;
+      for (const part of text.split('\n')) say(name, part);
+    });
+  }
+}
+
+async function waitUntilReady(spec: ProcessSpec): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && !stopping) {
+    // axios, not fetch: fetch refuses port 6000.
+    const ready = await axios.get(`http://127.0.0.1:${spec.port}/readyz`, { timeout: 2_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (!stopping)
+    throw new Error(`${spec.name} did not answer on port ${spec.port} within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+main().catch((error: unknown) =>
+  stopAll(1, `failed: ${error instanceof Error ? error.message : String(error)}`),
+);

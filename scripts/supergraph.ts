@@ -1,0 +1,27 @@
+// Composes the subgraphs' SDL files into gateway/supergraph.graphql, the only
+// thing the gateway (or Apollo Router) knows about the subgraphs.
+import { readFile } from 'node:fs/promises';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+
+export const SUPERGRAPH_FILE = new URL('../gateway/supergraph.graphql', import.meta.url);
+
+/** Each subgraph: its name in the supergraph, its folder, and its default URL. */
+export const SUBGRAPHS = [{ name: 'crm', folder: 'crm-api', url: 'http://localhost:3000/graphql' }] as const;
+
+export async function composeSupergraph(): Promise<string> {
+  const services = await Promise.all(
+    SUBGRAPHS.map(async ({ name, folder, url }) => ({
+      name,
+      url,
+      typeDefs: parse(
+        await readFile(new URL(`../subgraphs/${folder}/src/schema.graphql`, import.meta.url), 'utf8'),
+      ),
+    })),
+  );
+  const result = composeServices(services);
+  if (result.errors) {
+    throw new Error(`Composition failed:\n${result.errors.map((error) => `  ${error.message}`).join('\n')}`);
+  }
+  return `${result.supergraphSdl.trimEnd()}\n`;
+}

@@ -1,0 +1,26 @@
+// buildApp(deps): the crm-api Express app with REST routes and /graphql.
+import { readFileSync } from 'node:fs';
+import { mountSubgraph } from '@supply/service-kit/graphql';
+import { createHttpApp, finishApp } from '@supply/service-kit/http';
+import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+import { customersDomain } from './customers.ts';
+import { createLoaders } from './loaders.ts';
+import { type Context, resolvers } from './resolvers.ts';
+import { customerRoutes } from './routes.ts';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+export async function buildApp({ config, logger, db }: ServiceDeps): Promise<BuiltService> {
+  const customers = customersDomain(db);
+  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }] });
+  app.use(customerRoutes(customers));
+  const graphql = await mountSubgraph<Context>(app, {
+    typeDefs,
+    resolvers,
+    logger,
+    introspection: config.nodeEnv !== 'production',
+    context: async () => ({ loaders: createLoaders(customers) }),
+  });
+  finishApp(app, logger);
+  return { app, close: () => graphql.stop() };
+}
