@@ -29,6 +29,17 @@ const httpUrl = (fallback: string) =>
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive().default(fallback);
 
+// A host name, an IPv4 address or a bracketed IPv6 address.
+const hostname = z
+  .string()
+  .regex(
+    /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/,
+    {
+      message: 'must be a host name or IP address (IPv6 in brackets); use DATABASE_URL for anything else',
+    },
+  )
+  .default('localhost');
+
 const apiKeys = z
   .string()
   .optional()
@@ -42,9 +53,11 @@ const apiKeys = z
           code: 'custom',
           message: `entry "${entry}" is not key:role with role ${roles.join('|')}`,
         });
-        return z.NEVER;
+      } else if (keys.has(key)) {
+        ctx.addIssue({ code: 'custom', message: `key "${key.slice(0, 4)}…" is listed twice` });
+      } else {
+        keys.set(key, role as Role);
       }
-      keys.set(key, role as Role);
     }
     return keys;
   });
@@ -54,8 +67,8 @@ const envSchema = z.object({
   PORT: port(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgresql:// URL' }).optional(),
-  DB_HOST: z.string().min(1).default('localhost'),
-  DB_PORT: port(5432),
+  DB_HOST: hostname,
+  DB_PORT: port(5432).refine((value) => value > 0, 'must be 1..65535'),
   DB_USER: z.string().min(1).default('postgres'),
   DB_PASSWORD: z.string().default('postgres'),
   DB_NAME: z.string().min(1).default('crm_supply_db'),
@@ -87,7 +100,11 @@ export interface Config {
 }
 
 export function loadConfig(service: string, defaultPort: number, env: Env = process.env): Config {
-  const parsed = envSchema.extend({ PORT: port(defaultPort) }).safeParse(env);
+  // An empty variable counts as unset, as shells and env files often leave them.
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.extend({ PORT: port(defaultPort) }).safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`${service}: invalid configuration\n${lines.join('\n')}`);
@@ -119,8 +136,9 @@ function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
   const url = new URL('postgresql://localhost');
   url.hostname = e.DB_HOST;
   url.port = String(e.DB_PORT);
-  url.username = e.DB_USER;
-  url.password = e.DB_PASSWORD;
+  // The URL setters leave % alone, so encode first to keep it literal.
+  url.username = encodeURIComponent(e.DB_USER);
+  url.password = encodeURIComponent(e.DB_PASSWORD);
   url.pathname = `/${e.DB_NAME}`;
   return url.toString();
 }

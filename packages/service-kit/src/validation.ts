@@ -36,3 +36,32 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<
 export function parseId(raw: unknown, field = 'id'): number {
   return parse(z.object({ [field]: idSchema }), { [field]: raw })[field] as number;
 }
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+// Codes ICU knows that are groupings, not countries.
+const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'ZZ', 'QO']);
+
+/** An ISO 3166-1 alpha-2 country code; lowercase input is accepted and uppercased. */
+export const countrySchema = z
+  .string()
+  .trim()
+  .transform((code) => code.toUpperCase())
+  .refine(
+    (code) => /^[A-Z]{2}$/.test(code) && !NOT_COUNTRIES.has(code) && regionNames.of(code) !== undefined,
+    {
+      message: 'must be an ISO 3166-1 alpha-2 country code such as GB or US',
+    },
+  );
+
+const line = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/** A postal address, as customers, orders and shipments take it. */
+export const addressSchema = z.object({
+  line1: line(200),
+  city: line(100),
+  postalCode: line(20),
+  country: countrySchema,
+});
+
+export type AddressInput = z.output<typeof addressSchema>;

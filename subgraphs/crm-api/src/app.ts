@@ -19,7 +19,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     resolvers,
     logger,
     introspection: config.nodeEnv !== 'production',
-    context: async () => ({ loaders: createLoaders(customers) }),
+    context: async () => ({ customers, loaders: createLoaders(customers) }),
   });
   finishApp(app, logger);
   return { app, close: () => graphql.stop() };

@@ -1,14 +1,13 @@
 // The customer domain: the only place that knows how customers are stored
-// and what makes one valid.
-import type { Database } from '@supply/service-kit/database';
+// and what makes one valid. REST routes and GraphQL resolvers both call it.
+import { type Database, Prisma, SQLSTATE, sqlState } from '@supply/service-kit/database';
+import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
+import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { type AddressInput, addressSchema } from '@supply/service-kit/validation';
+import { z } from 'zod';
 
-export interface Address {
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+export type Address = AddressInput;
 
 export interface Customer {
   id: number;
@@ -19,6 +18,48 @@ export interface Customer {
   address: Address | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be an email address'));
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ()./-]{3,40}$/, 'must be a phone number: digits, spaces, + ( ) . / -');
+const company = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const createCustomerInput = z.strictObject({
+  name,
+  email,
+  phone: phone.nullish(),
+  company: company.nullish(),
+  address: addressSchema.nullish(),
+});
+export type CreateCustomerInput = z.output<typeof createCustomerInput>;
+
+/** Every field optional; null clears phone, company or address. */
+export const updateCustomerInput = z
+  .strictObject({
+    name: name.optional(),
+    email: email.optional(),
+    phone: phone.nullish(),
+    company: company.nullish(),
+    address: addressSchema.nullish(),
+  })
+  .refine((input) => Object.values(input).some((value) => value !== undefined), {
+    message: 'must change at least one of name, email, phone, company, address',
+  });
+export type UpdateCustomerInput = z.output<typeof updateCustomerInput>;
+
+export interface CustomerFilter {
+  email?: string | undefined;
+  search?: string | undefined;
+  limit: number;
+  cursor?: string | null | undefined;
 }
 
 export function toCustomer(row: CustomerRow): Customer {
@@ -38,13 +79,89 @@ export function toCustomer(row: CustomerRow): Customer {
   };
 }
 
+/** Column values for an address; null clears it, undefined leaves it alone. */
+function addressColumns(address: Address | null | undefined) {
+  if (address === undefined) return {};
+  return {
+    addressLine1: address?.line1 ?? null,
+    addressCity: address?.city ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+    addressCountry: address?.country ?? null,
+  };
+}
+
+function duplicateEmail(error: unknown, value: string | undefined): never {
+  if (sqlState(error) === SQLSTATE.uniqueViolation) {
+    throw new Conflict(`A customer with email ${value} already exists`, { field: 'email' });
+  }
+  throw error;
+}
+
 export function customersDomain(db: Database) {
+  const { prisma } = db;
   return {
     /** The customers with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<Customer | null>> {
-      const rows = await db.prisma.customer.findMany({ where: { id: { in: [...ids] } } });
+      const rows = await prisma.customer.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((row) => [row.id, toCustomer(row)]));
       return ids.map((id) => byId.get(id) ?? null);
+    },
+
+    async get(id: number): Promise<Customer> {
+      const row = await prisma.customer.findUnique({ where: { id } });
+      if (!row) throw new NotFound(`Customer ${id} does not exist`);
+      return toCustomer(row);
+    },
+
+    async create(input: CreateCustomerInput): Promise<Customer> {
+      const row = await prisma.customer
+        .create({
+          data: {
+            name: input.name,
+            email: input.email,
+            phone: input.phone ?? null,
+            company: input.company ?? null,
+            ...addressColumns(input.address ?? null),
+          },
+        })
+        .catch((error: unknown) => duplicateEmail(error, input.email));
+      return toCustomer(row);
+    },
+
+    async update(id: number, input: UpdateCustomerInput): Promise<Customer> {
+      const { address, ...fields } = input;
+      const rows = await prisma.customer
+        .updateManyAndReturn({ where: { id }, data: { ...fields, ...addressColumns(address) } })
+        .catch((error: unknown) => duplicateEmail(error, input.email));
+      const row = rows[0];
+      if (!row) throw new NotFound(`Customer ${id} does not exist`);
+      return toCustomer(row);
+    },
+
+    /** A page ordered by id; `email` matches exactly (any case), `search` any part of name, email or company. */
+    async list(filter: CustomerFilter): Promise<Page<Customer>> {
+      const after = decodeCursor(filter.cursor);
+      const conditions = [Prisma.sql`TRUE`];
+      if (after !== undefined) conditions.push(Prisma.sql`id > ${after}`);
+      if (filter.email !== undefined) conditions.push(Prisma.sql`lower(email) = lower(${filter.email})`);
+      if (filter.search !== undefined) {
+        // The same expression as customers_search_idx, so the trigram index serves it.
+        const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        conditions.push(
+          Prisma.sql`lower(name || ' ' || email || ' ' || coalesce(company, '')) LIKE ${pattern}`,
+        );
+      }
+      const rows = await prisma.$queryRaw<CustomerRow[]>`
+        SELECT id, name, email, phone, company,
+               address_line1 AS "addressLine1", address_city AS "addressCity",
+               address_postal_code AS "addressPostalCode", address_country AS "addressCountry",
+               created_at AS "createdAt", updated_at AS "updatedAt"
+        FROM customers
+        WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY id
+        LIMIT ${filter.limit + 1}`;
+      const page = toPage(rows, filter.limit);
+      return { items: page.items.map(toCustomer), nextCursor: page.nextCursor };
     },
   };
 }

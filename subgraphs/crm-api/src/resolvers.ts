@@ -1,16 +1,43 @@
 // GraphQL -> domain calls, nothing more.
+import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
-import { parseId } from '@supply/service-kit/validation';
+import { limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { parse, parseId } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
 import type { Loaders } from './loaders.ts';
 
 export interface Context {
+  customers: CustomersDomain;
   loaders: Loaders;
 }
+
+const customersArgs = z.object({
+  first: limitSchema,
+  after: z.string().nullish(),
+  search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').nullish(),
+});
 
 export const resolvers = {
   DateTime: dateTimeScalar,
   Query: {
     customer: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.customer.load(parseId(args.id)),
+    customers: async (_: unknown, args: unknown, ctx: Context) => {
+      const { first, after, search } = parse(customersArgs, args);
+      return toConnection(
+        await ctx.customers.list({ limit: first, cursor: after, search: search ?? undefined }),
+      );
+    },
+  },
+  Mutation: {
+    createCustomer: (_: unknown, args: { input: unknown }, ctx: Context) => {
+      requireRole('writer');
+      return ctx.customers.create(parse(createCustomerInput, args.input));
+    },
+    updateCustomer: (_: unknown, args: { id: string; input: unknown }, ctx: Context) => {
+      requireRole('writer');
+      return ctx.customers.update(parseId(args.id), parse(updateCustomerInput, args.input));
+    },
   },
   Customer: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.customer.load(parseId(ref.id)),

@@ -1,17 +1,34 @@
 // REST -> domain calls, nothing more.
-import { NotFound } from '@supply/service-kit/errors';
-import { parseId } from '@supply/service-kit/validation';
+import { listQuerySchema } from '@supply/service-kit/pagination';
+import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
-import type { CustomersDomain } from './customers.ts';
+import { z } from 'zod';
+import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
+
+const customerListQuery = listQuerySchema.extend({
+  email: z.string().trim().min(1).max(254).optional(),
+  search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+});
 
 export function customerRoutes(customers: CustomersDomain): Router {
   const router = Router();
 
+  router.get('/customers', async (req, res) => {
+    res.json(await customers.list(parse(customerListQuery, req.query)));
+  });
+
+  router.post('/customers', async (req, res) => {
+    const customer = await customers.create(parse(createCustomerInput, req.body));
+    res.status(201).location(`/customers/${customer.id}`).json(customer);
+  });
+
   router.get('/customers/:id', async (req, res) => {
+    res.json(await customers.get(parseId(req.params.id)));
+  });
+
+  router.patch('/customers/:id', async (req, res) => {
     const id = parseId(req.params.id);
-    const [customer] = await customers.getMany([id]);
-    if (!customer) throw new NotFound(`Customer ${id} does not exist`);
-    res.json(customer);
+    res.json(await customers.update(id, parse(updateCustomerInput, req.body)));
   });
 
   return router;
