@@ -13,5 +13,5 @@ export async function graphql(
   headers: Record<string, string> = {},
 ) {
   const response = await httpClient(baseURL, headers).post('/graphql', { query, variables });
-  return { status: response.status, body: response.data as { data?: any; errors?: any[] } };
+  return { status: response.status, body: response.data as { data?: any; errors?: any } };
 }
