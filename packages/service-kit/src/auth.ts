@@ -11,9 +11,14 @@ const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 /** The role a request needs before it reaches a route. */
 export type AccessPolicy = (req: Request) => Role;
 
-/** Reads need a reader, everything else a writer. */
+/**
+ * Reads need a reader, everything else a writer. GraphQL needs a reader at
+ * the door; each mutation resolver asks for more with requireRole.
+ */
 export const defaultPolicy: AccessPolicy = (req) =>
-  req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? 'reader' : 'writer';
+  req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.path === '/graphql'
+    ? 'reader'
+    : 'writer';
 
 export function authenticate(config: Config, policy: AccessPolicy = defaultPolicy): RequestHandler {
   const keys = config.apiKeys;

@@ -1,10 +1,11 @@
 // The one database client: Prisma over the pg driver adapter.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from './generated/prisma/client.ts';
+import { Conflict, type DomainError, Unavailable } from './errors.ts';
+import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
 
 export type { PrismaClient } from './generated/prisma/client.ts';
-export { Prisma } from './generated/prisma/client.ts';
+export { Prisma };
 
 export interface DatabaseOptions {
   url: string;
@@ -73,4 +74,60 @@ export const SQLSTATE = {
   foreignKeyViolation: '23503',
   checkViolation: '23514',
   serializationFailure: '40001',
+  numericOutOfRange: '22003',
 } as const;
+
+export type Transaction = Prisma.TransactionClient;
+
+// Writers queue on hot rows (a popular product's stock), so waiting for a
+// connection gets more room than Prisma's 2 s default; a transaction that
+// runs away is still cut off.
+const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 };
+
+/** Runs `work` in one interactive transaction; no connection in time is a 503. */
+export async function inTransaction<T>(db: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  try {
+    return await db.prisma.$transaction(work, TRANSACTION_OPTIONS);
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2028') {
+      throw new Unavailable('The database is busy; try again shortly');
+    }
+    throw error;
+  }
+}
+
+/** The domain error for each kind of constraint a statement may break. */
+export interface Refusals {
+  unique?: () => DomainError;
+  foreignKey?: () => DomainError;
+  check?: () => DomainError;
+  outOfRange?: () => DomainError;
+}
+
+/**
+ * Runs `work`; when the database refuses it, throws the matching refusal. A
+ * broken CHECK is a Conflict unless the caller names another error: the
+ * database has the last word on its rules.
+ */
+export async function refusing<T>(refusals: Refusals, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw refusalFor(sqlState(error), refusals) ?? error;
+  }
+}
+
+function refusalFor(state: string | undefined, refusals: Refusals): DomainError | undefined {
+  switch (state) {
+    case SQLSTATE.uniqueViolation:
+      return refusals.unique?.();
+    case SQLSTATE.foreignKeyViolation:
+      return refusals.foreignKey?.();
+    case SQLSTATE.checkViolation:
+      return refusals.check?.() ?? new Conflict('The change would break a rule the database enforces');
+    case SQLSTATE.numericOutOfRange:
+      return refusals.outOfRange?.();
+    default:
+      return undefined;
+  }
+}

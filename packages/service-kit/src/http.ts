@@ -47,7 +47,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
       genReqId: (req) => String(req.headers['x-request-id']),
       customAttributeKeys: { reqId: 'requestId' },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // A 503 is a neighbour's outage, reported where it is detected; not an error of this process.
+      customLogLevel: (_req, res, error) =>
+        res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : 'info',
       serializers: {
         req: (req) => ({ method: req.method, url: req.url }),
         res: (res) => ({ status: res.statusCode }),

@@ -17,10 +17,12 @@ export const idSchema = z.union([z.string(), z.number()]).transform((value, ctx)
 });
 
 export function invalidFromZod(error: z.ZodError): Invalid {
-  const errors = error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
-    message: issue.message,
-  }));
+  const fieldName = (path: PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : '(body)');
+  const errors = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: fieldName([...issue.path, key]), message: 'is not a known field' }))
+      : [{ field: fieldName(issue.path), message: issue.message }],
+  );
   const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   return new Invalid(`Invalid input: ${summary}`, errors);
 }

@@ -3,6 +3,7 @@ import { type Env, loadConfig } from '@supply/service-kit/config';
 import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
 import { buildGateway } from '../../../gateway/src/app.ts';
+import { NEIGHBOUR_URLS, NOWHERE } from './services.ts';
 
 export interface StartedGateway {
   url: string;

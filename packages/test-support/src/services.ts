@@ -6,6 +6,15 @@ import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 
+/** A closed port (discard): connections to it are refused at once. */
+export const NOWHERE = 'http://127.0.0.1:9';
+export const NEIGHBOUR_URLS = [
+  'CRM_API_URL',
+  'INVENTORY_SERVICE_URL',
+  'LOGISTICS_SERVICE_URL',
+  'ORDER_SERVICE_URL',
+];
+
 export interface StartedService {
   url: string;
   port: number;
@@ -29,6 +38,8 @@ export async function startService(options: StartOptions): Promise<StartedServic
   const config = loadConfig(options.name, options.port ?? 0, {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Neighbours a test does not start are unreachable, whatever runs on this machine.
+    ...Object.fromEntries(NEIGHBOUR_URLS.map((name) => [name, NOWHERE])),
     ...options.env,
     DATABASE_URL: options.databaseUrl,
   });

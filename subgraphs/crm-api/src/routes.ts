@@ -4,13 +4,16 @@ import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
+import type { OrdersFrontDoor } from './orders.ts';
 
 const customerListQuery = listQuerySchema.extend({
   email: z.string().trim().min(1).max(254).optional(),
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
-export function customerRoutes(customers: CustomersDomain): Router {
+const orderListQuery = listQuerySchema.extend({ status: z.string().optional() });
+
+export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDoor): Router {
   const router = Router();
 
   router.get('/customers', async (req, res) => {
@@ -29,6 +32,20 @@ export function customerRoutes(customers: CustomersDomain): Router {
   router.patch('/customers/:id', async (req, res) => {
     const id = parseId(req.params.id);
     res.json(await customers.update(id, parse(updateCustomerInput, req.body)));
+  });
+
+  router.get('/customers/:id/orders', async (req, res) => {
+    const id = parseId(req.params.id);
+    res.json(await orders.ofCustomer(id, parse(orderListQuery, req.query)));
+  });
+
+  router.post('/orders', async (req, res) => {
+    const order = await orders.place(req.body, req.get('idempotency-key'));
+    res.status(201).location(`/orders/${order.id}`).json(order);
+  });
+
+  router.get('/orders/:id', async (req, res) => {
+    res.json(await orders.get(parseId(req.params.id)));
   });
 
   return router;

@@ -73,10 +73,12 @@ describe('the HTTP front matter', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('is ready while its database answers', async () => {
+  it('is not ready while order-service does not answer, and names it', async () => {
+    // This test starts no order-service: the default URL answers nothing.
     const res = await httpClient(crm.url).get('/readyz');
-    expect(res.status).toBe(200);
-    expect(res.data).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
+    expect(res.status).toBe(503);
+    expect(res.data).toMatchObject({ status: 'unavailable', checks: { database: 'ok' } });
+    expect(res.data.reason).toMatch(/^order-service: /);
   });
 });
 

@@ -1,0 +1,30 @@
+// buildApp(deps): the inventory-service Express app with REST routes and /graphql.
+import { readFileSync } from 'node:fs';
+import { mountSubgraph } from '@supply/service-kit/graphql';
+import { createHttpApp, finishApp } from '@supply/service-kit/http';
+import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+import { inventoryDomain } from './inventory.ts';
+import { createLoaders } from './loaders.ts';
+import { productsDomain } from './products.ts';
+import { reservationsDomain } from './reservations.ts';
+import { type Context, resolvers } from './resolvers.ts';
+import { access, inventoryRoutes } from './routes.ts';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+export async function buildApp({ config, logger, db }: ServiceDeps): Promise<BuiltService> {
+  const products = productsDomain(db);
+  const inventory = inventoryDomain(db);
+  const reservations = reservationsDomain(db);
+  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }], access });
+  app.use(inventoryRoutes({ products, inventory, reservations }));
+  const graphql = await mountSubgraph<Context>(app, {
+    typeDefs,
+    resolvers,
+    logger,
+    introspection: config.nodeEnv !== 'production',
+    context: async () => ({ loaders: createLoaders(products), products, inventory }),
+  });
+  finishApp(app, logger);
+  return { app, close: () => graphql.stop() };
+}

@@ -1,0 +1,13 @@
+// Per-request DataLoaders: N entity references cost one query.
+import DataLoader from 'dataloader';
+import type { Product } from './inventory.ts';
+import type { ProductsDomain } from './products.ts';
+
+export function createLoaders(products: ProductsDomain) {
+  return {
+    // Each product arrives with its stock level, so Product.inventory costs nothing more.
+    product: new DataLoader<number, Product | null>((ids) => products.getMany(ids)),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,89 @@
+// The catalogue: adding a product (always with its stock level) and finding
+// products. How a product and its level are read lives in inventory.ts.
+import { type Database, Prisma, refusing } from '@supply/service-kit/database';
+import { Conflict, NotFound } from '@supply/service-kit/errors';
+import type { Page } from '@supply/service-kit/pagination';
+import { z } from 'zod';
+import {
+  findProducts,
+  locationSchema,
+  PRODUCT_STOCK_COLUMNS,
+  type Product,
+  type ProductFilter,
+  type ProductStockRow,
+  quantitySchema,
+  readProducts,
+  toProduct,
+} from './inventory.ts';
+
+// The same rule as the products.sku CHECK in docs/db-schema.sql.
+export const skuSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
+
+export const productInput = z
+  .object({
+    sku: skuSchema,
+    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    unitPriceCents: z.int32('must be a whole number of cents').min(0, 'must be 0 or more'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of three uppercase letters, e.g. USD'),
+    weightGrams: z.int32('must be a whole number of grams').positive('must be more than 0'),
+    quantityOnHand: quantitySchema.nullish(),
+    reorderPoint: quantitySchema.nullish(),
+    location: locationSchema.nullish(),
+  })
+  .strict();
+export type ProductInput = z.output<typeof productInput>;
+
+export function productsDomain(db: Database) {
+  return {
+    create: (input: ProductInput) => createProduct(db, input),
+    get: (id: number) => getProduct(db, id),
+    getMany: (ids: readonly number[]) => getProducts(db, ids),
+    list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
+      findProducts(db.prisma, filter, limit),
+  };
+}
+
+export type ProductsDomain = ReturnType<typeof productsDomain>;
+
+/** The product and its stock level come into being in one statement, so neither exists alone. */
+async function createProduct(db: Database, input: ProductInput): Promise<Product> {
+  const duplicate = () =>
+    new Conflict(`A product with sku ${input.sku} already exists`, {
+      errors: [{ field: 'sku', message: 'is already taken' }],
+    });
+  const [row] = await refusing(
+    { unique: duplicate },
+    () =>
+      db.prisma.$queryRaw<ProductStockRow[]>`
+      WITH p AS (
+        INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
+        VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
+        RETURNING *
+      ), i AS (
+        INSERT INTO inventory (product_id, quantity_on_hand, reorder_point, location)
+        SELECT id, ${input.quantityOnHand ?? 0}::int, ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
+        FROM p
+        RETURNING *
+      )
+      SELECT ${PRODUCT_STOCK_COLUMNS} FROM p JOIN i ON i.product_id = p.id`,
+  );
+  return toProduct(row!);
+}
+
+async function getProduct(db: Database, id: number): Promise<Product> {
+  const [product] = await getProducts(db, [id]);
+  if (!product) throw new NotFound(`Product ${id} does not exist`);
+  return product;
+}
+
+/** The products with these ids, in the same order, null where none exists: one statement for all. */
+async function getProducts(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
+  const rows = await readProducts(db.prisma, [Prisma.sql`p.id = ANY(${[...ids]}::int[])`]);
+  const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}

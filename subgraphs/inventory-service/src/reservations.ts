@@ -1,0 +1,163 @@
+// Reservations: stock held for an order, all of its lines or none. One per
+// order: its primary key decides who does the work when repeats race. It
+// moves from reserved to released (stock back) or committed (goods left).
+import type { Database } from '@supply/service-kit/database';
+import { inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
+import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
+import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
+import { idSchema } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import { holdStock, releaseStock, type StockItem, shipStock } from './inventory.ts';
+
+const MAX_QUANTITY = 2_147_483_647;
+
+export const reservationInput = z
+  .object({
+    orderId: idSchema,
+    items: z
+      .array(
+        z
+          .object({
+            productId: idSchema,
+            quantity: z.int32('must be a whole number').positive('must be more than 0'),
+          })
+          .strict(),
+      )
+      .min(1, 'must hold at least one item')
+      .max(100, 'must hold at most 100 items'),
+  })
+  .strict();
+export type ReservationInput = z.output<typeof reservationInput>;
+
+export type Reservation = Pick<ReservationRow, 'orderId' | 'status' | 'createdAt' | 'updatedAt'> & {
+  items: StockItem[];
+};
+
+type Status = 'reserved' | 'released' | 'committed';
+
+export function reservationsDomain(db: Database) {
+  return {
+    reserve: (input: ReservationInput) => reserve(db, input),
+    get: (orderId: number) => getReservation(db, orderId),
+    release: (orderId: number) => release(db, orderId),
+    commit: (orderId: number) => commit(db, orderId),
+  };
+}
+
+export type ReservationsDomain = ReturnType<typeof reservationsDomain>;
+
+/** Holds every item for the order, or nothing; a repeat answers the reservation as it stands. */
+async function reserve(db: Database, input: ReservationInput): Promise<Reservation> {
+  const { orderId } = input;
+  const items = mergeItems(input.items);
+  const orderMissing = () => new NotFound(`Order ${orderId} does not exist`);
+  return refusing({ foreignKey: orderMissing }, () =>
+    inTransaction(db, async (tx) => {
+      // Claiming the order first makes a concurrent repeat wait on the primary
+      // key until this transaction ends, then read what it left.
+      const [claimed] = await tx.$queryRaw<ReservationRow[]>`
+        INSERT INTO reservations (order_id) VALUES (${orderId}) ON CONFLICT (order_id) DO NOTHING
+        RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
+      if (!claimed) return answerRepeat(tx, orderId, items);
+      await holdStock(tx, items);
+      await tx.reservationItem.createMany({ data: items.map((item) => ({ orderId, ...item })) });
+      return toReservation(claimed, items);
+    }),
+  );
+}
+
+/** One line per product, the quantities of a repeated product summed, in product id order. */
+function mergeItems(items: StockItem[]): StockItem[] {
+  const totals = new Map<number, number>();
+  for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  const merged = [...totals]
+    .sort(([a], [b]) => a - b)
+    .map(([productId, quantity]) => ({ productId, quantity }));
+  const tooMany = merged.find((item) => item.quantity > MAX_QUANTITY);
+  if (tooMany) {
+    const message = `the quantities of product ${tooMany.productId} add up to more than ${MAX_QUANTITY}`;
+    throw new Invalid(`Invalid input: items: ${message}`, [{ field: 'items', message }]);
+  }
+  return merged;
+}
+
+async function answerRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
+  const existing = await findReservation(tx, orderId);
+  if (!existing) throw new NotFound(`Order ${orderId} does not exist`);
+  const same =
+    existing.items.length === items.length &&
+    existing.items.every(
+      (line, i) => line.productId === items[i]?.productId && line.quantity === items[i].quantity,
+    );
+  if (!same) throw new Conflict(`Order ${orderId} already has a reservation, for other items`);
+  return existing;
+}
+
+async function getReservation(db: Database, orderId: number): Promise<Reservation> {
+  const reservation = await findReservation(db.prisma, orderId);
+  if (!reservation) throw new NotFound(`Order ${orderId} has no reservation`);
+  return reservation;
+}
+
+/** Gives the stock back; releasing twice, or what was never reserved, changes nothing. */
+async function release(db: Database, orderId: number): Promise<void> {
+  await refusing({}, () =>
+    inTransaction(db, async (tx) => {
+      const reservation = await lockReservation(tx, orderId);
+      if (!reservation || reservation.status === 'released') return;
+      if (reservation.status === 'committed') {
+        throw new Conflict(`The reservation for order ${orderId} is committed: its goods have left`);
+      }
+      await releaseStock(tx, reservation.items);
+      await setStatus(tx, orderId, 'released');
+    }),
+  );
+}
+
+/** The goods left: on hand and reserved both drop. Committing twice changes nothing. */
+async function commit(db: Database, orderId: number): Promise<Reservation> {
+  return refusing({}, () =>
+    inTransaction(db, async (tx) => {
+      const reservation = await lockReservation(tx, orderId);
+      if (!reservation) throw new NotFound(`Order ${orderId} has no reservation`);
+      if (reservation.status === 'committed') return reservation;
+      if (reservation.status === 'released') {
+        throw new Conflict(`The reservation for order ${orderId} was released; there is nothing to commit`);
+      }
+      await shipStock(tx, reservation.items);
+      return setStatus(tx, orderId, 'committed');
+    }),
+  );
+}
+
+const ITEMS = { select: { productId: true, quantity: true }, orderBy: { productId: 'asc' } } as const;
+
+function toReservation(row: Omit<Reservation, 'items'>, items: StockItem[]): Reservation {
+  return {
+    orderId: row.orderId,
+    status: row.status,
+    items,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+async function findReservation(db: Transaction, orderId: number): Promise<Reservation | null> {
+  const row = await db.reservation.findUnique({ where: { orderId }, include: { items: ITEMS } });
+  return row && toReservation(row, row.items);
+}
+
+/** The reservation, locked until the transaction ends so release and commit never cross. */
+async function lockReservation(tx: Transaction, orderId: number): Promise<Reservation | null> {
+  await tx.$queryRaw`SELECT 1 FROM reservations WHERE order_id = ${orderId} FOR UPDATE`;
+  return findReservation(tx, orderId);
+}
+
+async function setStatus(tx: Transaction, orderId: number, status: Status): Promise<Reservation> {
+  const row = await tx.reservation.update({
+    where: { orderId },
+    data: { status },
+    include: { items: ITEMS },
+  });
+  return toReservation(row, row.items);
+}

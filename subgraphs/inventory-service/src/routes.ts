@@ -1,0 +1,111 @@
+// REST -> domain calls, nothing more.
+import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
+import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
+import { parse, parseId } from '@supply/service-kit/validation';
+import { type Response, Router } from 'express';
+import { z } from 'zod';
+import { adjustmentInput, type InventoryDomain, type StockLevel, stockInput } from './inventory.ts';
+import { type ProductsDomain, productInput, skuSchema } from './products.ts';
+import { type ReservationsDomain, reservationInput } from './reservations.ts';
+
+export interface Domains {
+  products: ProductsDomain;
+  inventory: InventoryDomain;
+  reservations: ReservationsDomain;
+}
+
+/**
+ * Reservations are internal routes (admin); GraphQL needs a reader and its
+ * mutations ask for a writer themselves; other routes follow the kit's default.
+ * Express matches paths case-insensitively, so the checks do too.
+ */
+export const access: AccessPolicy = (req) => {
+  if (/^\/graphql\/?$/i.test(req.path)) return 'reader';
+  if (/^\/inventory\/reservations(\/|$)/i.test(req.path)) return 'admin';
+  return defaultPolicy(req);
+};
+
+const lowStockQuery = z
+  .enum(['true', 'false'], 'must be true or false')
+  .transform((value) => value === 'true');
+const productListQuery = listQuerySchema
+  .extend({ lowStock: lowStockQuery.optional(), sku: skuSchema.optional() })
+  .strict();
+const levelListQuery = listQuerySchema.extend({ lowStock: lowStockQuery.optional() }).strict();
+
+// A version, bare or as a strong or weak entity tag: 3, "3", W/"3". `*` asks for no particular version.
+const ifMatchHeader = z
+  .string()
+  .regex(/^(\*|[1-9][0-9]{0,9}|(W\/)?"[1-9][0-9]{0,9}")$/, 'must be a version such as "3"')
+  .transform((value) => (value === '*' ? undefined : Number(value.replace(/^W\//, '').replaceAll('"', ''))))
+  .refine((version) => version === undefined || version <= 2_147_483_647, 'must be a version such as "3"')
+  .optional();
+
+/** The version an If-Match header asks for; undefined when there is none (or `*`). */
+function parseIfMatch(header: string | undefined): number | undefined {
+  return parse(z.object({ 'If-Match': ifMatchHeader }), { 'If-Match': header })['If-Match'];
+}
+
+function sendLevel(res: Response, level: StockLevel): void {
+  res.set('ETag', `"${level.version}"`).json(level);
+}
+
+export function inventoryRoutes(domains: Domains): Router {
+  const router = Router();
+  productRoutes(router, domains.products);
+  reservationRoutes(router, domains.reservations);
+  stockRoutes(router, domains.inventory);
+  return router;
+}
+
+function productRoutes(router: Router, products: ProductsDomain): void {
+  router.post('/products', async (req, res) => {
+    const product = await products.create(parse(productInput, req.body));
+    res.status(201).location(`/products/${product.id}`).json(product);
+  });
+  router.get('/products', async (req, res) => {
+    const { limit, cursor, ...filter } = parse(productListQuery, req.query);
+    res.json(await products.list({ ...filter, after: decodeCursor(cursor) }, limit));
+  });
+  router.get('/products/:id', async (req, res) => {
+    res.json(await products.get(parseId(req.params.id)));
+  });
+}
+
+function reservationRoutes(router: Router, reservations: ReservationsDomain): void {
+  router.post('/inventory/reservations', async (req, res) => {
+    const reservation = await reservations.reserve(parse(reservationInput, req.body));
+    res.status(201).location(`/inventory/reservations/${reservation.orderId}`).json(reservation);
+  });
+  router.get('/inventory/reservations/:orderId', async (req, res) => {
+    res.json(await reservations.get(parseId(req.params.orderId, 'orderId')));
+  });
+  router.delete('/inventory/reservations/:orderId', async (req, res) => {
+    await reservations.release(parseId(req.params.orderId, 'orderId'));
+    res.status(204).end();
+  });
+  router.post('/inventory/reservations/:orderId/commit', async (req, res) => {
+    res.json(await reservations.commit(parseId(req.params.orderId, 'orderId')));
+  });
+}
+
+function stockRoutes(router: Router, inventory: InventoryDomain): void {
+  router.get('/inventory', async (req, res) => {
+    const { limit, cursor, ...filter } = parse(levelListQuery, req.query);
+    res.json(await inventory.levels({ ...filter, after: decodeCursor(cursor) }, limit));
+  });
+  router.get('/inventory/:productId', async (req, res) => {
+    sendLevel(res, await inventory.level(parseId(req.params.productId, 'productId')));
+  });
+  router.put('/inventory/:productId', async (req, res) => {
+    const productId = parseId(req.params.productId, 'productId');
+    const expectedVersion = parseIfMatch(req.get('if-match'));
+    const product = await inventory.setStock(productId, parse(stockInput, req.body), expectedVersion);
+    sendLevel(res, product.inventory);
+  });
+  router.post('/inventory/:productId/adjustments', async (req, res) => {
+    const productId = parseId(req.params.productId, 'productId');
+    const product = await inventory.adjust(productId, parse(adjustmentInput, req.body));
+    sendLevel(res, product.inventory);
+  });
+}
