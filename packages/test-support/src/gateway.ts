@@ -14,6 +14,8 @@ export async function startGateway(env: Env): Promise<StartedGateway> {
   const config = loadConfig('gateway', 0, {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Subgraphs a test does not start are unreachable, whatever runs on this machine.
+    ...Object.fromEntries(NEIGHBOUR_URLS.map((name) => [name, NOWHERE])),
     ...env,
   });
   const gateway = await buildGateway({ config, logger: createLogger('gateway', config.logLevel) });
