@@ -23,12 +23,19 @@ export interface Database {
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
-  const adapter = new PrismaPg({
-    connectionString: options.url,
-    max: options.poolSize,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-  });
+  const adapter = new PrismaPg(
+    {
+      connectionString: options.url,
+      max: options.poolSize,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    },
+    {
+      // A connection the server drops (restart, failover) is replaced on the next query.
+      onPoolError: (error) => options.logger.warn({ err: error }, 'idle database connection lost'),
+      onConnectionError: (error) => options.logger.warn({ err: error }, 'database connection lost'),
+    },
+  );
   const prisma = new PrismaClient({
     adapter,
     log: [
@@ -39,7 +46,9 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   prisma.$on('query', (event) => options.onQuery?.(event.query));
   prisma.$on('warn', (event) => options.logger.warn({ target: event.target }, event.message));
-  prisma.$on('error', (event) => options.logger.error({ target: event.target }, event.message));
+  // Failed statements the domain expects (a unique or foreign key refusal) are
+  // answered as domain errors; the ones it does not are logged where they surface.
+  prisma.$on('error', (event) => options.logger.debug({ target: event.target }, event.message));
   return {
     prisma,
     ping: async () => {

@@ -69,6 +69,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
     });
   });
+  app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   return app;
@@ -80,6 +81,19 @@ export function finishApp(app: Express, logger: Logger): Express {
   app.use(errorHandler(logger));
   return app;
 }
+
+/**
+ * Express matches routes ignoring case and a trailing slash. Access policies
+ * see the path in that same canonical form, so no spelling of a route can slip
+ * past the role it needs. (Every path parameter of this API is a numeric id,
+ * so lowercasing the path changes no value.)
+ */
+const canonicalPath: RequestHandler = (req, _res, next) => {
+  const [path = '/', query] = req.url.split(/\?(.*)/s, 2);
+  const canonical = path.length > 1 ? path.toLowerCase().replace(/\/+$/, '') : path;
+  if (canonical !== path) req.url = query === undefined ? canonical : `${canonical}?${query}`;
+  next();
+};
 
 function requestContext(): RequestHandler {
   return (req, res, next) => {

@@ -64,6 +64,7 @@ export function onShutdown(logger: Logger, steps: Array<() => Promise<unknown>>)
       });
     }
     logger.info('stopped');
+    logger.flush();
     process.exit(code);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

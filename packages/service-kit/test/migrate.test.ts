@@ -1,6 +1,7 @@
 // migrate() runs in every process at start-up, often several at once: the
 // schema and the sample data must each land exactly once, whole or not at all.
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { sqlState } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
@@ -8,6 +9,13 @@ import { type MigrateResult, migrate } from '@supply/service-kit/migrate';
 import { adminQuery, createTestDatabase, databaseUrl, quoteIdent } from '@supply/test-support/database';
 
 const logger = createLogger('test', 'silent');
+
+/** The numbered migrations in docs/migrations: a new database counts them all as applied. */
+const NUMBERED = readdirSync(new URL('../../../docs/migrations/', import.meta.url))
+  .filter((name) => /^\d{4}_.*\.sql$/.test(name))
+  .map((name) => name.replace(/\.sql$/, ''))
+  .sort();
+const SCHEMA = ['0000_baseline', ...NUMBERED];
 
 const TABLES = [
   'customers',
@@ -105,7 +113,7 @@ describe('migrate on a new, empty database', () => {
 
     expect(await migrate({ databaseUrl: url, logger, sampleData: true })).toEqual({ applied: [] });
     expect(await rowCounts(url)).toEqual(loaded);
-    expect(await versions(url)).toEqual(['0000_baseline', 'sample-data']);
+    expect(await versions(url)).toEqual([...SCHEMA, 'sample-data']);
   });
 
   it('loads the sample data exactly once when five processes ask for it at the same moment', async () => {
@@ -125,7 +133,7 @@ describe('migrate on a new, empty database', () => {
       const counts = await rowCounts(url);
       expect(counts.customers).toBe(single.customers);
       expect(counts).toEqual(single);
-      expect(await versions(url)).toEqual(['0000_baseline', 'sample-data']);
+      expect(await versions(url)).toEqual([...SCHEMA, 'sample-data']);
     } finally {
       await reference.drop();
     }
@@ -154,7 +162,7 @@ describe('a migration step that fails', () => {
 
       const counts = await rowCounts(db.url);
       expect(counts).toEqual({ ...Object.fromEntries(TABLES.map((t) => [t, 0])), products: 1 });
-      expect(await versions(db.url)).toEqual(['0000_baseline']);
+      expect(await versions(db.url)).toEqual(SCHEMA);
 
       await db.query('DELETE FROM products');
       // Would hang here if the failed run had kept the advisory lock.

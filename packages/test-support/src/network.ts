@@ -41,10 +41,10 @@ export async function startHungServer(): Promise<HungServer> {
   return hung;
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `check` until it answers something other than undefined or false; fails after `timeoutMs`. */
 export async function waitFor<T>(
-  what: string,
   check: () => Promise<T | undefined | false>,
+  what: string,
   timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,71 @@
+// buildApp(deps, options): the logistics-service Express app with REST routes,
+// /graphql, and the sweep that delivers shipment reports to order-service.
+import { readFileSync } from 'node:fs';
+import { createServiceClient } from '@supply/service-kit/client';
+import { mountSubgraph } from '@supply/service-kit/graphql';
+import { createHttpApp, finishApp } from '@supply/service-kit/http';
+import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+import { createLoaders } from './loaders.ts';
+import { createReportOutbox, DEFAULT_REPORT_OPTIONS } from './reports.ts';
+import { type Context, resolvers } from './resolvers.ts';
+import { shipmentRoutes } from './routes.ts';
+import { shipmentsDomain } from './shipments.ts';
+import type { Carrier } from './shipping-rules.ts';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+export interface AppOptions {
+  /** How often the report sweep runs (default 5000 ms). */
+  reportIntervalMs?: number;
+  /** First retry delay of an undelivered report; doubles per attempt up to 5 minutes (default 1000 ms). */
+  reportRetryBaseMs?: number;
+  /** Where tracking numbers come from (tests force collisions with it). */
+  newTrackingNumber?: (carrier: Carrier) => string;
+}
+
+// GraphQL reads arrive as POSTs too: /graphql needs a reader, and mutations ask for a writer themselves.
+
+export async function buildApp(
+  { config, logger, db }: ServiceDeps,
+  options: AppOptions = {},
+): Promise<BuiltService> {
+  const orderService = createServiceClient({
+    name: 'order-service',
+    baseURL: config.urls.orders,
+    timeoutMs: config.serviceTimeoutMs,
+    serviceApiKey: config.serviceApiKey,
+    logger,
+    retries: 0,
+  });
+  const reports = createReportOutbox({
+    db,
+    logger,
+    orderService,
+    options: {
+      ...DEFAULT_REPORT_OPTIONS,
+      intervalMs: options.reportIntervalMs ?? DEFAULT_REPORT_OPTIONS.intervalMs,
+      retryBaseMs: options.reportRetryBaseMs ?? DEFAULT_REPORT_OPTIONS.retryBaseMs,
+      sendTimeoutMs: config.serviceTimeoutMs,
+    },
+  });
+  const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
+  // order-service is not a readiness dependency: reports wait in the outbox while it is down.
+  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }] });
+  app.use(shipmentRoutes(shipments));
+  const graphql = await mountSubgraph<Context>(app, {
+    typeDefs,
+    resolvers,
+    logger,
+    introspection: config.nodeEnv !== 'production',
+    context: async () => ({ shipments, loaders: createLoaders(shipments) }),
+  });
+  finishApp(app, logger);
+  reports.start();
+  return {
+    app,
+    close: async () => {
+      await reports.close();
+      await graphql.stop();
+    },
+  };
+}

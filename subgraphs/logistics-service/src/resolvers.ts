@@ -1,0 +1,58 @@
+// GraphQL -> domain calls, nothing more. Enum values arrive and leave in
+// capitals; the enum maps below hand the domain its lowercase statuses.
+import { requireRole } from '@supply/service-kit/auth';
+import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { parse, parseId } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import type { Loaders } from './loaders.ts';
+import type { ShipmentStatus, ShipmentsDomain } from './shipments.ts';
+
+export interface Context {
+  shipments: ShipmentsDomain;
+  loaders: Loaders;
+}
+
+const connectionArgs = z.object({ first: limitSchema });
+
+interface ShipmentsArgs {
+  first?: number | null;
+  after?: string | null;
+  status?: ShipmentStatus | null;
+}
+
+export const resolvers = {
+  DateTime: dateTimeScalar,
+  ShipmentStatus: {
+    LABEL_CREATED: 'label_created',
+    IN_TRANSIT: 'in_transit',
+    DELIVERED: 'delivered',
+    EXCEPTION: 'exception',
+    CANCELLED: 'cancelled',
+  },
+  ServiceLevel: { STANDARD: 'standard', EXPRESS: 'express' },
+  Query: {
+    shipment: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.shipment.load(parseId(args.id)),
+    shipments: async (_: unknown, args: ShipmentsArgs, ctx: Context) => {
+      const { first } = parse(connectionArgs, { first: args.first ?? undefined });
+      const after = decodeCursor(args.after, 'after');
+      return toConnection(
+        await ctx.shipments.list({ limit: first, after, status: args.status ?? undefined }),
+      );
+    },
+  },
+  Mutation: {
+    updateShipmentStatus: (_: unknown, args: { id: string; status: ShipmentStatus }, ctx: Context) => {
+      requireRole('writer');
+      return ctx.shipments.updateStatus(parseId(args.id), args.status);
+    },
+  },
+  Shipment: {
+    __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.shipment.load(parseId(ref.id)),
+  },
+  Order: {
+    __resolveReference: (ref: { id: string }) => ref,
+    shipment: (order: { id: string }, _: unknown, ctx: Context) =>
+      ctx.loaders.shipmentOfOrder.load(parseId(order.id)),
+  },
+};

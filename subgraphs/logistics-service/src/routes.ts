@@ -1,0 +1,42 @@
+// REST -> domain calls, nothing more.
+import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
+import { idSchema, parse, parseId } from '@supply/service-kit/validation';
+import { Router } from 'express';
+import { z } from 'zod';
+import { createShipmentInput, type ShipmentsDomain, shipmentStatuses } from './shipments.ts';
+
+const status = z.enum(shipmentStatuses, { error: `must be one of ${shipmentStatuses.join(', ')}` });
+
+const shipmentListQuery = listQuerySchema
+  .extend({ orderId: idSchema.optional(), status: status.optional() })
+  .strict();
+
+const statusInput = z.object({ status }).strict();
+
+export function shipmentRoutes(shipments: ShipmentsDomain): Router {
+  const router = Router();
+
+  router.post('/shipments', async (req, res) => {
+    const { shipment, created } = await shipments.create(parse(createShipmentInput, req.body));
+    res
+      .status(created ? 201 : 200)
+      .location(`/shipments/${shipment.id}`)
+      .json(shipment);
+  });
+
+  router.get('/shipments', async (req, res) => {
+    const { cursor, ...filter } = parse(shipmentListQuery, req.query);
+    res.json(await shipments.list({ ...filter, after: decodeCursor(cursor) }));
+  });
+
+  router.get('/shipments/:id', async (req, res) => {
+    res.json(await shipments.get(parseId(req.params.id)));
+  });
+
+  router.patch('/shipments/:id', async (req, res) => {
+    const id = parseId(req.params.id);
+    res.json(await shipments.updateStatus(id, parse(statusInput, req.body).status));
+  });
+
+  return router;
+}

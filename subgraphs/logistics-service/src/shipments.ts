@@ -1,0 +1,261 @@
+// The shipment domain: booking a shipment, reading shipments, and the status
+// machine. The database settles every race: one live shipment per order is
+// the index shipments_live_order_key, and a status move is one conditional UPDATE.
+import { type Database, inTransaction, SQLSTATE, sqlState } from '@supply/service-kit/database';
+import { Conflict, NotFound } from '@supply/service-kit/errors';
+import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
+import { type Page, toPage } from '@supply/service-kit/pagination';
+import { idSchema } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import { isReported, type ReportOutbox } from './reports.ts';
+import {
+  type Carrier,
+  newTrackingNumber,
+  type Quote,
+  quote,
+  type ServiceLevel,
+  serviceLevels,
+} from './shipping-rules.ts';
+
+export const shipmentStatuses = [
+  'label_created',
+  'in_transit',
+  'delivered',
+  'exception',
+  'cancelled',
+] as const;
+export type ShipmentStatus = (typeof shipmentStatuses)[number];
+
+// Each status, and the statuses a shipment may reach it from.
+const ALLOWED_FROM: Record<ShipmentStatus, readonly ShipmentStatus[]> = {
+  label_created: [],
+  in_transit: ['label_created', 'exception'],
+  delivered: ['in_transit'],
+  exception: ['in_transit'],
+  cancelled: ['label_created'],
+};
+
+export function canMove(from: ShipmentStatus, to: ShipmentStatus): boolean {
+  return ALLOWED_FROM[to].includes(from);
+}
+
+const line = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const createShipmentInput = z
+  .object({
+    orderId: idSchema,
+    destination: z
+      .object({
+        line1: line(200),
+        city: line(100),
+        postalCode: line(20),
+        country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. US'),
+      })
+      .strict(),
+    weightGrams: z
+      .number({ error: 'must be a whole number of grams' })
+      .int('must be a whole number of grams')
+      .positive('must be greater than 0'),
+    serviceLevel: z.enum(serviceLevels, { error: `must be one of ${serviceLevels.join(', ')}` }),
+  })
+  .strict();
+export type CreateShipmentInput = z.output<typeof createShipmentInput>;
+
+export interface Shipment {
+  id: number;
+  orderId: number;
+  carrier: string;
+  serviceLevel: ServiceLevel;
+  trackingNumber: string;
+  status: ShipmentStatus;
+  destination: { line1: string; city: string; postalCode: string; country: string };
+  weightGrams: number;
+  costCents: number;
+  currency: string;
+  /** YYYY-MM-DD */
+  estimatedDeliveryDate: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toShipment(row: ShipmentRow): Shipment {
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    carrier: row.carrier,
+    serviceLevel: row.serviceLevel as ServiceLevel,
+    trackingNumber: row.trackingNumber,
+    status: row.status as ShipmentStatus,
+    destination: {
+      line1: row.destinationLine1,
+      city: row.destinationCity,
+      postalCode: row.destinationPostalCode,
+      country: row.destinationCountry,
+    },
+    weightGrams: row.weightGrams,
+    costCents: row.costCents,
+    currency: row.currency,
+    estimatedDeliveryDate: row.estimatedDeliveryDate.toISOString().slice(0, 10),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export interface ShipmentFilter {
+  orderId?: number | undefined;
+  status?: ShipmentStatus | undefined;
+  /** Only shipments with a larger id (the decoded cursor). */
+  after?: number | undefined;
+  limit: number;
+}
+
+export interface ShipmentsDeps {
+  db: Database;
+  reports: ReportOutbox;
+  newTrackingNumber?: ((carrier: Carrier) => string) | undefined;
+}
+
+// Collisions of 12 random characters are rare; a few tries settle them.
+const TRACKING_ATTEMPTS = 5;
+// A live shipment cancelled between our insert and our read makes us insert again.
+const BOOKING_ATTEMPTS = 3;
+
+export function shipmentsDomain({
+  db,
+  reports,
+  newTrackingNumber: tracking = newTrackingNumber,
+}: ShipmentsDeps) {
+  /** Inserts the shipment unless the order has a live one; the new id, or undefined. */
+  async function insertUnlessLive(input: CreateShipmentInput, rules: Quote, at: Date) {
+    const { destination: d } = input;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows = await db.prisma.$queryRaw<Array<{ id: number }>>`
+          INSERT INTO shipments (order_id, carrier, service_level, tracking_number, destination_line1,
+            destination_city, destination_postal_code, destination_country, weight_grams, cost_cents,
+            currency, estimated_delivery_date, created_at, updated_at)
+          VALUES (${input.orderId}, ${rules.carrier}, ${input.serviceLevel}, ${tracking(rules.carrier)},
+            ${d.line1}, ${d.city}, ${d.postalCode}, ${d.country}, ${input.weightGrams}, ${rules.costCents},
+            ${rules.currency}, ${rules.estimatedDeliveryDate}::date, ${at}, ${at})
+          ON CONFLICT (order_id) WHERE status <> 'cancelled' DO NOTHING
+          RETURNING id`;
+        return rows[0]?.id;
+      } catch (error) {
+        const state = sqlState(error);
+        if (state === SQLSTATE.foreignKeyViolation) {
+          throw new NotFound(`Order ${input.orderId} does not exist`);
+        }
+        // The order's live shipment is the arbiter above, so a unique violation here is the tracking number.
+        if (state !== SQLSTATE.uniqueViolation || attempt >= TRACKING_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async function get(id: number): Promise<Shipment> {
+    const row = await db.prisma.shipment.findUnique({ where: { id } });
+    if (!row) throw new NotFound(`Shipment ${id} does not exist`);
+    return toShipment(row);
+  }
+
+  /** Why a move did not happen: the shipment is missing, or its status forbids it. */
+  async function refusal(id: number, to: ShipmentStatus): Promise<Error> {
+    const current = await db.prisma.shipment.findUnique({ where: { id }, select: { status: true } });
+    if (!current) return new NotFound(`Shipment ${id} does not exist`);
+    return new Conflict(`Shipment ${id} cannot move from ${current.status} to ${to}`, {
+      currentStatus: current.status,
+      requestedStatus: to,
+    });
+  }
+
+  return {
+    /**
+     * Books a shipment for an order, or answers the order's live one
+     * (`created: false`) when it already has one.
+     */
+    async create(input: CreateShipmentInput): Promise<{ shipment: Shipment; created: boolean }> {
+      const at = new Date();
+      const rules = quote(
+        {
+          country: input.destination.country,
+          weightGrams: input.weightGrams,
+          serviceLevel: input.serviceLevel,
+        },
+        at,
+      );
+      for (let attempt = 1; ; attempt++) {
+        const id = await insertUnlessLive(input, rules, at);
+        if (id !== undefined) return { shipment: await get(id), created: true };
+        const live = await db.prisma.shipment.findFirst({
+          where: { orderId: input.orderId, status: { not: 'cancelled' } },
+        });
+        if (live) return { shipment: toShipment(live), created: false };
+        if (attempt >= BOOKING_ATTEMPTS) {
+          throw new Conflict(`Order ${input.orderId}'s shipment is changing; try again`);
+        }
+      }
+    },
+
+    get,
+
+    /** The shipments with these ids, in the same order; null where none exists. */
+    async getMany(ids: readonly number[]): Promise<Array<Shipment | null>> {
+      const rows = await db.prisma.shipment.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, toShipment(row)]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+
+    /** Each order's live shipment, else its latest cancelled one, else null; one query. */
+    async ofOrders(orderIds: readonly number[]): Promise<Array<Shipment | null>> {
+      const rows = await db.prisma.shipment.findMany({
+        where: { orderId: { in: [...orderIds] } },
+        orderBy: { id: 'asc' },
+      });
+      const chosen = new Map<number, ShipmentRow>();
+      for (const row of rows) {
+        const held = chosen.get(row.orderId);
+        if (!held || held.status === 'cancelled') chosen.set(row.orderId, row);
+      }
+      return orderIds.map((orderId) => {
+        const row = chosen.get(orderId);
+        return row ? toShipment(row) : null;
+      });
+    },
+
+    async list(filter: ShipmentFilter): Promise<Page<Shipment>> {
+      const rows = await db.prisma.shipment.findMany({
+        where: {
+          orderId: filter.orderId,
+          status: filter.status,
+          ...(filter.after !== undefined && { id: { gt: filter.after } }),
+        },
+        orderBy: { id: 'asc' },
+        take: filter.limit + 1,
+      });
+      return toPage(rows.map(toShipment), filter.limit);
+    },
+
+    /**
+     * Moves a shipment along the status machine in one conditional UPDATE;
+     * moves order-service must hear about are queued in the same transaction
+     * and sent once it commits.
+     */
+    async updateStatus(id: number, to: ShipmentStatus): Promise<Shipment> {
+      const moved = await inTransaction(db, async (tx) => {
+        const [row] = await tx.shipment.updateManyAndReturn({
+          where: { id, status: { in: [...ALLOWED_FROM[to]] } },
+          data: { status: to },
+        });
+        if (row && isReported(to)) {
+          await reports.record(tx, { shipmentId: row.id, orderId: row.orderId, status: to });
+        }
+        return row;
+      });
+      if (!moved) throw await refusal(id, to);
+      if (isReported(to)) reports.dispatchSoon(moved.id);
+      return toShipment(moved);
+    },
+  };
+}
+
+export type ShipmentsDomain = ReturnType<typeof shipmentsDomain>;
