@@ -7,7 +7,12 @@ import { parse } from 'graphql';
 export const SUPERGRAPH_FILE = new URL('../gateway/supergraph.graphql', import.meta.url);
 
 /** Each subgraph: its name in the supergraph, its folder, and its default URL. */
-export const SUBGRAPHS = [{ name: 'crm', folder: 'crm-api', url: 'http://localhost:3000/graphql' }] as const;
+export const SUBGRAPHS = [
+  { name: 'crm', folder: 'crm-api', url: 'http://localhost:3000/graphql' },
+  { name: 'inventory', folder: 'inventory-service', url: 'http://localhost:4000/graphql' },
+  { name: 'logistics', folder: 'logistics-service', url: 'http://localhost:5000/graphql' },
+  { name: 'orders', folder: 'order-service', url: 'http://localhost:6000/graphql' },
+] as const;
 
 export async function composeSupergraph(): Promise<string> {
   const services = await Promise.all(

@@ -1,0 +1,52 @@
+// buildApp(deps): the order-service Express app with REST routes, /graphql,
+// and the crash-recovery sweep.
+import { readFileSync } from 'node:fs';
+import type { AccessPolicy } from '@supply/service-kit/auth';
+import { defaultPolicy } from '@supply/service-kit/auth';
+import { mountSubgraph } from '@supply/service-kit/graphql';
+import { createHttpApp, finishApp } from '@supply/service-kit/http';
+import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+import { createLoaders } from './loaders.ts';
+import { neighbours } from './neighbours.ts';
+import { orderRecovery, type RecoveryOptions } from './recovery.ts';
+import { type Context, resolvers } from './resolvers.ts';
+import { supplyOrderRoutes } from './routes.ts';
+import { supplyOrders } from './supply-orders.ts';
+
+const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+// Shipment reports come from logistics-service only.
+const access: AccessPolicy = (req) =>
+  /^\/supply-orders\/[^/]+\/shipment-events$/.test(req.path) ? 'admin' : defaultPolicy(req);
+
+export async function buildApp(
+  { config, logger, db }: ServiceDeps,
+  recovery: RecoveryOptions = { pendingTimeoutMs: 60_000, intervalMs: 30_000 },
+): Promise<BuiltService> {
+  const calls = neighbours(config, logger);
+  const orders = supplyOrders(db, calls, logger);
+  const app = createHttpApp({
+    config,
+    logger,
+    access,
+    readiness: [{ name: 'database', check: db.ping }, ...calls.readiness],
+  });
+  app.use(supplyOrderRoutes(orders));
+  const graphql = await mountSubgraph<Context>(app, {
+    typeDefs,
+    resolvers,
+    logger,
+    introspection: config.nodeEnv !== 'production',
+    context: async () => ({ orders, loaders: createLoaders(db, orders) }),
+  });
+  finishApp(app, logger);
+  const sweep = orderRecovery(db, orders.placing, logger, recovery);
+  sweep.start();
+  return {
+    app,
+    close: async () => {
+      await sweep.stop();
+      await graphql.stop();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Per-request DataLoaders: N orders, or the orders of N customers, cost a
+// fixed number of queries however large N is.
+import { type Database, Prisma } from '@supply/service-kit/database';
+import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import DataLoader from 'dataloader';
+import type { OrderStatus, OrderView } from './orders.ts';
+import type { SupplyOrders } from './supply-orders.ts';
+
+export interface CustomerOrdersKey {
+  customerId: number;
+  first: number;
+  after?: string | null | undefined;
+  status?: OrderStatus | null | undefined;
+}
+
+export function createLoaders(db: Database, orders: SupplyOrders) {
+  /** The first page of each customer's orders: one windowed query per distinct page shape. */
+  async function ordersOfCustomers(keys: readonly CustomerOrdersKey[]): Promise<Array<Page<OrderView>>> {
+    const shapes = new Map<string, CustomerOrdersKey[]>();
+    for (const key of keys) {
+      const shape = JSON.stringify([key.first, key.after ?? null, key.status ?? null]);
+      shapes.set(shape, [...(shapes.get(shape) ?? []), key]);
+    }
+    const pages = new Map<CustomerOrdersKey, Page<OrderView>>();
+    for (const group of shapes.values()) {
+      const [{ first, after, status }] = group as [CustomerOrdersKey];
+      const afterId = decodeCursor(after, 'after') ?? 0;
+      const ids = group.map((key) => key.customerId);
+      const rows = await db.prisma.$queryRaw<Array<{ id: number }>>`
+        SELECT id FROM (
+          SELECT id, row_number() OVER (PARTITION BY customer_id ORDER BY id) AS n
+          FROM orders
+          WHERE customer_id = ANY(${ids}::int[]) AND id > ${afterId}
+            ${status ? Prisma.sql`AND status = ${status}` : Prisma.empty}
+        ) ranked
+        WHERE n <= ${first + 1}
+        ORDER BY id`;
+      const views = (await orders.getMany(rows.map((row) => row.id))).filter(
+        (v): v is OrderView => v !== null,
+      );
+      for (const key of group) {
+        pages.set(
+          key,
+          toPage(
+            views.filter((view) => view.customerId === key.customerId),
+            first,
+          ),
+        );
+      }
+    }
+    return keys.map((key) => pages.get(key) ?? { items: [], nextCursor: null });
+  }
+
+  return {
+    order: new DataLoader<number, OrderView | null>((ids) => orders.getMany(ids)),
+    customerOrders: new DataLoader(ordersOfCustomers, {
+      cacheKeyFn: (key) => JSON.stringify([key.customerId, key.first, key.after ?? null, key.status ?? null]),
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

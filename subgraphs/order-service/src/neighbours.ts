@@ -1,0 +1,79 @@
+// The calls order-service makes to inventory-service and logistics-service.
+// Every call has the kit's bounded timeout; the ones that are safe to repeat
+// (reservations and shipments are idempotent per order) carry an
+// Idempotency-Key so the kit retries them with backoff.
+import { createServiceClient } from '@supply/service-kit/client';
+import type { Config } from '@supply/service-kit/config';
+import type { Logger } from '@supply/service-kit/logger';
+import type { AddressInput } from '@supply/service-kit/validation';
+
+export interface ReservationLine {
+  productId: number;
+  quantity: number;
+}
+
+export interface BookedShipment {
+  id: number;
+  status: string;
+}
+
+export interface ShipmentRequest {
+  orderId: number;
+  destination: AddressInput;
+  weightGrams: number;
+  serviceLevel: 'standard' | 'express';
+}
+
+export function neighbours(config: Config, logger: Logger) {
+  const options = { timeoutMs: config.serviceTimeoutMs, serviceApiKey: config.serviceApiKey, logger };
+  const inventory = createServiceClient({
+    name: 'inventory-service',
+    baseURL: config.urls.inventory,
+    ...options,
+  });
+  const logistics = createServiceClient({
+    name: 'logistics-service',
+    baseURL: config.urls.logistics,
+    ...options,
+  });
+  const repeatable = (key: string) => ({ headers: { 'Idempotency-Key': key } });
+
+  return {
+    async reserve(orderId: number, items: ReservationLine[]): Promise<void> {
+      await inventory.post('/inventory/reservations', { orderId, items }, repeatable(`reserve-${orderId}`));
+    },
+    async release(orderId: number): Promise<void> {
+      await inventory.delete(`/inventory/reservations/${orderId}`);
+    },
+    async commit(orderId: number): Promise<void> {
+      await inventory.post(
+        `/inventory/reservations/${orderId}/commit`,
+        undefined,
+        repeatable(`commit-${orderId}`),
+      );
+    },
+    async bookShipment(request: ShipmentRequest): Promise<BookedShipment> {
+      const { data } = await logistics.post<BookedShipment>(
+        '/shipments',
+        request,
+        repeatable(`ship-${request.orderId}`),
+      );
+      return data;
+    },
+    async cancelShipment(shipmentId: number): Promise<void> {
+      await logistics.patch(`/shipments/${shipmentId}`, { status: 'cancelled' });
+    },
+    readiness: [
+      {
+        name: 'inventory-service',
+        check: () => inventory.get('/healthz', { 'axios-retry': { retries: 0 } }),
+      },
+      {
+        name: 'logistics-service',
+        check: () => logistics.get('/healthz', { 'axios-retry': { retries: 0 } }),
+      },
+    ],
+  };
+}
+
+export type Neighbours = ReturnType<typeof neighbours>;

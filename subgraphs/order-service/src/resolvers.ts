@@ -1,0 +1,75 @@
+// GraphQL -> domain calls, nothing more.
+import { requireRole } from '@supply/service-kit/auth';
+import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { idSchema, parse, parseId } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import type { Loaders } from './loaders.ts';
+import { ORDER_STATUSES, type OrderView } from './orders.ts';
+import { placeOrderInput } from './placing.ts';
+import { idempotencyKeySchema } from './routes.ts';
+import type { SupplyOrders } from './supply-orders.ts';
+
+export interface Context {
+  orders: SupplyOrders;
+  loaders: Loaders;
+}
+
+const page = { first: limitSchema, after: z.string().nullish() };
+const ordersArgs = z.object({
+  ...page,
+  status: z.enum(ORDER_STATUSES).nullish(),
+  customerId: idSchema.nullish(),
+});
+const customerOrdersArgs = z.object({ ...page, status: z.enum(ORDER_STATUSES).nullish() });
+const placeOrderArgs = z.object({ input: placeOrderInput, idempotencyKey: idempotencyKeySchema.nullish() });
+
+const upper = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
+
+export const resolvers = {
+  DateTime: dateTimeScalar,
+  OrderStatus: upper(ORDER_STATUSES),
+  ServiceLevel: upper(['standard', 'express']),
+  Query: {
+    order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(args.id)),
+    orders: async (_: unknown, args: unknown, ctx: Context) => {
+      const { first, after, status, customerId } = parse(ordersArgs, args);
+      return toConnection(
+        await ctx.orders.list({
+          limit: first,
+          cursor: after,
+          status: status ?? undefined,
+          customerId: customerId ?? undefined,
+        }),
+      );
+    },
+  },
+  Mutation: {
+    placeOrder: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      const { input, idempotencyKey } = parse(placeOrderArgs, args);
+      return ctx.orders.place(input, idempotencyKey ?? undefined);
+    },
+    cancelOrder: (_: unknown, args: { id: string }, ctx: Context) => {
+      requireRole('writer');
+      return ctx.orders.cancel(parseId(args.id));
+    },
+  },
+  Order: {
+    __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(ref.id)),
+    customer: (order: OrderView) => ({ __typename: 'Customer', id: order.customerId }),
+  },
+  OrderItem: {
+    product: (item: { productId: number }) => ({ __typename: 'Product', id: item.productId }),
+  },
+  Customer: {
+    __resolveReference: (ref: { id: string }) => ({ id: parseId(ref.id) }),
+    orders: async (customer: { id: number }, args: unknown, ctx: Context) => {
+      const { first, after, status } = parse(customerOrdersArgs, args);
+      return toConnection(
+        await ctx.loaders.customerOrders.load({ customerId: customer.id, first, after, status }),
+      );
+    },
+  },
+};

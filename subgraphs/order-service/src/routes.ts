@@ -1,0 +1,59 @@
+// REST -> domain calls, nothing more.
+import { listQuerySchema } from '@supply/service-kit/pagination';
+import { idSchema, parse, parseId } from '@supply/service-kit/validation';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { shipmentEventInput } from './lifecycle.ts';
+import { ORDER_STATUSES } from './orders.ts';
+import { placeOrderInput } from './placing.ts';
+import type { SupplyOrders } from './supply-orders.ts';
+
+const orderListQuery = listQuerySchema.extend({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: idSchema.optional(),
+});
+
+export const idempotencyKeySchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  return key === undefined
+    ? undefined
+    : parse(z.object({ 'Idempotency-Key': idempotencyKeySchema }), { 'Idempotency-Key': key })[
+        'Idempotency-Key'
+      ];
+}
+
+export function supplyOrderRoutes(orders: SupplyOrders): Router {
+  const router = Router();
+
+  router.post('/supply-orders', async (req, res) => {
+    const key = idempotencyKey(req);
+    const order = await orders.place(parse(placeOrderInput, req.body), key);
+    res.status(201).location(`/supply-orders/${order.id}`).json(order);
+  });
+
+  router.get('/supply-orders', async (req, res) => {
+    res.json(await orders.list(parse(orderListQuery, req.query)));
+  });
+
+  router.get('/supply-orders/:id', async (req, res) => {
+    res.json(await orders.get(parseId(req.params.id)));
+  });
+
+  router.post('/supply-orders/:id/cancel', async (req, res) => {
+    res.json(await orders.cancel(parseId(req.params.id)));
+  });
+
+  router.post('/supply-orders/:id/shipment-events', async (req, res) => {
+    const id = parseId(req.params.id);
+    res.json(await orders.recordShipmentEvent(id, parse(shipmentEventInput, req.body)));
+  });
+
+  return router;
+}

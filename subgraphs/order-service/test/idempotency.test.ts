@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
+import { httpClient } from '@supply/test-support/http';
+import type { AxiosInstance } from 'axios';
+import { type System, startSystem } from './system.ts';
+
+let system: System;
+let http: AxiosInstance;
+
+beforeAll(async () => {
+  system = await startSystem();
+  http = httpClient(system.orders.url);
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+const order = { customerId: WITH_ADDRESS, items: [{ productId: GADGET, quantity: 4 }] };
+const withKey = (key: string) => ({ headers: { 'Idempotency-Key': key } });
+
+describe('Idempotency-Key on POST /supply-orders', () => {
+  it('places one order for 8 concurrent requests with one key, reserving the stock once', async () => {
+    const before = await count(system.db, 'orders');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => http.post('/supply-orders', order, withKey('k-concurrent'))),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    const ids = new Set(results.map((r) => r.data.id));
+    expect(ids.size).toBe(1);
+    expect(await count(system.db, 'orders')).toBe(before + 1);
+    expect(await stockOf(system.db, GADGET)).toEqual({ onHand: 100, reserved: 4 });
+
+    const later = await http.post('/supply-orders', order, withKey('k-concurrent'));
+    expect(later.status).toBe(201);
+    expect(later.data).toEqual(results[0]?.data);
+    expect(await stockOf(system.db, GADGET)).toEqual({ onHand: 100, reserved: 4 });
+  });
+
+  it('answers 422 for the same key with a different body, and does nothing', async () => {
+    await http.post('/supply-orders', order, withKey('k-other-body'));
+    const before = await count(system.db, 'orders');
+    const res = await http.post(
+      '/supply-orders',
+      { ...order, items: [{ productId: GIZMO, quantity: 1 }] },
+      withKey('k-other-body'),
+    );
+    expect(res.status).toBe(422);
+    expect(await count(system.db, 'orders')).toBe(before);
+  });
+
+  it('treats a reordered but equal body as the same request', async () => {
+    const first = await http.post(
+      '/supply-orders',
+      { items: order.items, customerId: WITH_ADDRESS },
+      withKey('k-reordered'),
+    );
+    const again = await http.post('/supply-orders', order, withKey('k-reordered'));
+    expect(again.status).toBe(201);
+    expect(again.data.id).toBe(first.data.id);
+  });
+
+  it('replays a 409 as the same 409 without trying again', async () => {
+    const short = { customerId: WITH_ADDRESS, items: [{ productId: WIDGET, quantity: 50 }] };
+    const first = await http.post('/supply-orders', short, withKey('k-short'));
+    expect(first.status).toBe(409);
+    const before = await count(system.db, 'orders');
+    await system.db.query('UPDATE inventory SET quantity_on_hand = 1000 WHERE product_id = $1', [WIDGET]);
+    const replay = await http.post('/supply-orders', short, withKey('k-short'));
+    expect(replay.status).toBe(409);
+    expect(replay.data).toEqual(first.data);
+    expect(await count(system.db, 'orders')).toBe(before);
+    await system.db.query('UPDATE inventory SET quantity_on_hand = 10 WHERE product_id = $1', [WIDGET]);
+  });
+
+  it('answers 400 for a key that is empty or too long', async () => {
+    expect((await http.post('/supply-orders', order, withKey(' '))).status).toBe(400);
+    expect((await http.post('/supply-orders', order, withKey('k'.repeat(256)))).status).toBe(400);
+  });
+});

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GADGET, seed, stockOf, WITH_ADDRESS } from '@supply/test-support/catalogue';
+import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
+import { httpClient } from '@supply/test-support/http';
+import { freePort, type HungServer, startHungServer, waitFor } from '@supply/test-support/network';
+import { type System, startSystem } from './system.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+let db: TestDatabase;
+let hung: HungServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seed(db);
+  hung = await startHungServer();
+});
+
+afterAll(async () => {
+  await hung?.close();
+  await db?.drop();
+});
+
+/** order-service as its own process, as `npm start` runs it. */
+function spawnOrderService(env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=development', 'subgraphs/order-service/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env },
+      stdio: 'ignore',
+    },
+  );
+}
+
+describe('an order-service killed after reserving and before booking the shipment', () => {
+  it('settles the order when it next starts: failed, and no stock stays reserved', async () => {
+    let system: System | undefined = await startSystem({ db });
+    const port = await freePort();
+    const child = spawnOrderService({
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      INVENTORY_SERVICE_URL: system.inventory.url,
+      // Logistics hangs, so the saga waits between reserving and booking.
+      LOGISTICS_SERVICE_URL: hung.url,
+      SERVICE_TIMEOUT_MS: '60000',
+    });
+    try {
+      const orders = httpClient(`http://127.0.0.1:${port}`);
+      await waitFor(
+        () =>
+          orders.get('/healthz').then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        'order-service to start',
+        30_000,
+      );
+      const placing = orders.post('/supply-orders', {
+        customerId: WITH_ADDRESS,
+        items: [{ productId: GADGET, quantity: 7 }],
+      });
+      await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 7, 'the stock to be reserved');
+      await waitFor(async () => hung.connections > 0, 'the shipment call to hang');
+      child.kill('SIGKILL');
+      await placing.catch(() => {});
+      const { rows } = await db.query(`SELECT id, status FROM orders ORDER BY id DESC LIMIT 1`);
+      expect(rows[0]?.status).toBe('pending');
+
+      // It starts again; an order untouched this long is taken as abandoned.
+      await system.stop();
+      system = await startSystem({ db, recovery: { pendingTimeoutMs: 0, intervalMs: 60_000 } });
+      const orderId = rows[0]?.id;
+      const settled = await waitFor(async () => {
+        const order = (await httpClient(system!.orders.url).get(`/supply-orders/${orderId}`)).data;
+        return order.status === 'failed' ? order : undefined;
+      }, 'the order to be settled');
+      expect(settled.failureReason).toMatch(/interrupted/);
+      expect(await stockOf(db, GADGET)).toEqual({ onHand: 100, reserved: 0 });
+      const reservation = await db.query('SELECT status FROM reservations WHERE order_id = $1', [orderId]);
+      expect(reservation.rows[0]?.status).toBe('released');
+    } finally {
+      child.kill('SIGKILL');
+      await system?.stop();
+    }
+  });
+});
+
+describe('the recovery sweep', () => {
+  it('releases the stock and cancels the shipment that a failed order still holds', async () => {
+    const system = await startSystem({ db, recovery: { pendingTimeoutMs: 60_000, intervalMs: 100 } });
+    try {
+      // What a failed order looks like when its compensation could not get through.
+      const order = await httpClient(system.orders.url).post('/supply-orders', {
+        customerId: WITH_ADDRESS,
+        items: [{ productId: GADGET, quantity: 2 }],
+      });
+      expect(order.status).toBe(201);
+      await db.query(
+        `UPDATE orders SET status = 'failed', failure_reason = 'test: left holding stock' WHERE id = $1`,
+        [order.data.id],
+      );
+      await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 0, 'the stock to be released');
+      const shipment = await db.query('SELECT status FROM shipments WHERE order_id = $1', [order.data.id]);
+      expect(shipment.rows[0]?.status).toBe('cancelled');
+    } finally {
+      await system.stop();
+    }
+  });
+});
