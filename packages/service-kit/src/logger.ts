@@ -5,8 +5,11 @@ import { currentContext } from './context.ts';
 
 export type Logger = pino.Logger;
 
-export function createLogger(service: string, level: string): Logger {
-  return pino({
+/** Where lines go: stdout, unless a test hands in its own destination. */
+export type LogDestination = pino.DestinationStream;
+
+export function createLogger(service: string, level: string, destination?: LogDestination): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,5 +22,6 @@ export function createLogger(service: string, level: string): Logger {
       paths: ['req.headers.authorization', 'headers.authorization', '*.password'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

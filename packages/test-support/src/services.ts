@@ -21,6 +21,10 @@ export interface StartedService {
   config: Config;
   /** SQL statements sent since start or the last reset. */
   queries: { count: number; statements: string[]; reset(): void };
+  /** HTTP requests received since start or the last reset, as "METHOD /path". */
+  requests: { count: number; lines: string[]; reset(): void };
+  /** Every log line the service wrote, parsed (at the level TEST_LOG_LEVEL or `logLevel`, default info). */
+  logs: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -34,16 +38,43 @@ export interface StartOptions {
   port?: number;
 }
 
+/** A counter that tests reset between the steps they measure. */
+function counter() {
+  return {
+    count: 0,
+    lines: [] as string[],
+    add(line: string) {
+      this.count++;
+      this.lines.push(line);
+    },
+    reset() {
+      this.count = 0;
+      this.lines = [];
+    },
+  };
+}
+
+/** A logger for a service under test: its lines are kept, parsed, for assertions. */
+export function capturingLogger(name: string, level: string) {
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = createLogger(name, level, {
+    write: (line: string) => {
+      logs.push(JSON.parse(line));
+    },
+  });
+  return { logger, logs };
+}
+
 export async function startService(options: StartOptions): Promise<StartedService> {
   const config = loadConfig(options.name, options.port ?? 0, {
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     // Neighbours a test does not start are unreachable, whatever runs on this machine.
     ...Object.fromEntries(NEIGHBOUR_URLS.map((name) => [name, NOWHERE])),
     ...options.env,
     DATABASE_URL: options.databaseUrl,
   });
-  const logger = createLogger(options.name, config.logLevel);
+  const { logger, logs } = capturingLogger(options.name, config.logLevel);
   const queries = {
     count: 0,
     statements: [] as string[],
@@ -52,6 +83,7 @@ export async function startService(options: StartOptions): Promise<StartedServic
       this.statements = [];
     },
   };
+  const requests = counter();
   const db = openDatabase({
     url: config.databaseUrl,
     poolSize: config.dbPoolSize,
@@ -63,11 +95,16 @@ export async function startService(options: StartOptions): Promise<StartedServic
   });
   const service = await options.build({ config, logger, db });
   const server = await listen(service.app, config.port, '127.0.0.1');
+  server.server.on('request', (req: { method?: string; url?: string }) =>
+    requests.add(`${req.method} ${req.url}`),
+  );
   return {
     url: server.url,
     port: server.port,
     config,
     queries,
+    requests,
+    logs,
     close: async () => {
       await server.close();
       await service.close?.();
