@@ -172,6 +172,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       });
       return;
     }
+    if (req.path === '/graphql') {
+      // A GraphQL client reads `errors`, whatever stopped the request before Apollo did.
+      res
+        .status(known.status)
+        .json({ errors: [{ message: known.message, extensions: { code: known.code, ...known.details } }] });
+      return;
+    }
     res.status(known.status).type('application/problem+json').json(toProblem(known, req.originalUrl));
   };
 }

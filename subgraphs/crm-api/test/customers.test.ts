@@ -58,12 +58,21 @@ describe('the HTTP front matter', () => {
 
   it('answers malformed JSON with 400 and a body over 1 MiB with 413', async () => {
     const http = httpClient(crm.url, { 'content-type': 'application/json' });
-    const malformed = await http.post('/graphql', '{"query": ');
+    const malformed = await http.post('/customers', '{"name": ');
     expect(malformed.status).toBe(400);
     expect(malformed.data).toMatchObject({ status: 400, detail: 'Malformed JSON in the request body' });
-    const huge = await http.post('/graphql', JSON.stringify({ query: 'x'.repeat(1024 * 1024 + 10) }));
+    const huge = await http.post('/customers', JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) }));
     expect(huge.status).toBe(413);
     expect(huge.data).toMatchObject({ status: 413 });
+  });
+
+  it('answers the same errors in GraphQL form at /graphql', async () => {
+    const http = httpClient(crm.url, { 'content-type': 'application/json' });
+    const malformed = await http.post('/graphql', '{"query": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.data).toEqual({
+      errors: [{ message: 'Malformed JSON in the request body', extensions: { code: 'BAD_USER_INPUT' } }],
+    });
   });
 
   it('keeps a caller-supplied request id and makes one up otherwise', async () => {
