@@ -9,7 +9,7 @@ import { startEmbeddedDb } from './embedded-db.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const EMBEDDED_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54320);
-const DATA_DIR = path.join(ROOT, '.data', 'postgres');
+const DATA_DIR = path.resolve(ROOT, process.env.EMBEDDED_PG_DATA ?? path.join('.data', 'postgres'));
 const DB_NAME = 'crm_supply_db';
 
 export interface SystemDatabase {

@@ -16,12 +16,30 @@ interface ProcessSpec {
   port: number;
 }
 
+/** A service's port: the one in its URL variable (e.g. CRM_API_URL), else the default. */
+function portOf(variable: string, fallback: number): number {
+  const url = process.env[variable];
+  return url ? Number(new URL(url).port || fallback) : fallback;
+}
+
 const ALL: ProcessSpec[] = [
-  { name: 'crm-api', entry: 'subgraphs/crm-api/src/main.ts', port: 3000 },
-  { name: 'inventory-service', entry: 'subgraphs/inventory-service/src/main.ts', port: 4000 },
-  { name: 'logistics-service', entry: 'subgraphs/logistics-service/src/main.ts', port: 5000 },
-  { name: 'order-service', entry: 'subgraphs/order-service/src/main.ts', port: 6000 },
-  { name: 'gateway', entry: 'gateway/src/main.ts', port: 8080 },
+  { name: 'crm-api', entry: 'subgraphs/crm-api/src/main.ts', port: portOf('CRM_API_URL', 3000) },
+  {
+    name: 'inventory-service',
+    entry: 'subgraphs/inventory-service/src/main.ts',
+    port: portOf('INVENTORY_SERVICE_URL', 4000),
+  },
+  {
+    name: 'logistics-service',
+    entry: 'subgraphs/logistics-service/src/main.ts',
+    port: portOf('LOGISTICS_SERVICE_URL', 5000),
+  },
+  {
+    name: 'order-service',
+    entry: 'subgraphs/order-service/src/main.ts',
+    port: portOf('ORDER_SERVICE_URL', 6000),
+  },
+  { name: 'gateway', entry: 'gateway/src/main.ts', port: Number(process.env.GATEWAY_PORT ?? 8080) },
 ];
 const PROCESSES = ALL.filter((spec) => existsSync(path.join(ROOT, spec.entry)));
 const READY_TIMEOUT_MS = 60_000;
@@ -58,13 +76,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll(0));
   db = await prepareDatabase({ sampleData: process.argv.includes('--sample-data'), log: runner });
 
+  const url = (name: string) => `http://localhost:${ALL.find((spec) => spec.name === name)?.port}`;
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
-    CRM_API_URL: 'http://localhost:3000',
-    INVENTORY_SERVICE_URL: 'http://localhost:4000',
-    LOGISTICS_SERVICE_URL: 'http://localhost:5000',
-    ORDER_SERVICE_URL: 'http://localhost:6000',
+    CRM_API_URL: url('crm-api'),
+    INVENTORY_SERVICE_URL: url('inventory-service'),
+    LOGISTICS_SERVICE_URL: url('logistics-service'),
+    ORDER_SERVICE_URL: url('order-service'),
   };
   for (const spec of PROCESSES) {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {
@@ -81,8 +100,13 @@ async function main(): Promise<void> {
   }
   await Promise.all(PROCESSES.map((spec) => waitUntilReady(spec)));
   runner.info('everything is ready:');
-  for (const spec of PROCESSES) runner.info(`  ${spec.name.padEnd(width)} http://localhost:${spec.port}`);
-  runner.info('  GraphQL (Apollo Sandbox in a browser): http://localhost:8080/graphql');
+  for (const spec of PROCESSES) {
+    runner.info(
+      `  ${spec.name.padEnd(width)} http://localhost:${spec.port}  (pid ${children.get(spec.name)?.pid})`,
+    );
+  }
+  const gateway = ALL.find((spec) => spec.name === 'gateway')?.port;
+  runner.info(`  GraphQL (Apollo Sandbox in a browser): http://localhost:${gateway}/graphql`);
   runner.info('Ctrl-C stops everything.');
 }
 
