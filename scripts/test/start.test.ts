@@ -60,8 +60,7 @@ async function refused(port: number): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  for (const name of ['postgres', 'crm', 'inventory', 'logistics', 'orders', 'gateway'])
-    ports[name] = await freePort();
+  for (const name of Object.keys(ports) as Array<keyof typeof ports>) ports[name] = await freePort();
   startRunner();
   await waitFor(
     async () => output.includes('everything is ready') || (runner.exitCode !== null && 'exited'),
