@@ -1,7 +1,7 @@
 // `npm start` as a newcomer runs it: the whole system on an embedded database
 // with sample data, the README's examples, and Ctrl-C leaving nothing behind.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -107,6 +107,26 @@ describe('npm start', () => {
         },
       },
     });
+  });
+
+  it('answers every GraphQL example in the README without errors', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const example of examples) {
+      const { status, body } = await graphql(`http://localhost:${ports.gateway}`, example);
+      expect({ example, status, errors: body.errors }).toEqual({ example, status: 200, errors: undefined });
+    }
+  });
+
+  it("answers the README's order example with 201, and its repeat with the same order", async () => {
+    const crm = httpClient(`http://localhost:${ports.crm}`, { 'Idempotency-Key': 'readme-example-1' });
+    const body = { customerId: 1, items: [{ productId: 3, quantity: 2 }] };
+    const first = await crm.post('/orders', body);
+    expect(first.status).toBe(201);
+    expect(first.data).toMatchObject({ status: 'confirmed', items: [{ productId: 3, quantity: 2 }] });
+    const again = await crm.post('/orders', body);
+    expect(again.data.id).toBe(first.data.id);
   });
 
   it('stops all five processes and the database on Ctrl-C, leaving none behind', async () => {
