@@ -1,19 +1,35 @@
 // buildGateway(deps): the federated graph over the four subgraphs, served
-// from the checked-in supergraph, with Apollo Sandbox outside production.
+// from the checked-in supergraph, with its limits at the door and Apollo
+// Sandbox where config.graphqlSandbox allows it.
 import { readFileSync } from 'node:fs';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
+import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import type { Config } from '@supply/service-kit/config';
-import { currentContext } from '@supply/service-kit/context';
-import { formatGraphQLError } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
 import type { Logger } from '@supply/service-kit/logger';
 import axios from 'axios';
 import type { Express } from 'express';
+import { costLimitPlugin } from './cost.ts';
+import { SubgraphDataSource } from './data-source.ts';
+import { formatGatewayError } from './errors.ts';
+import { armorProtection, costRule, parseLimits } from './limits.ts';
 import { subgraphNames, subgraphUrls } from './subgraphs.ts';
+
+/**
+ * The Sandbox page itself is static HTML: a browser may load it without a key,
+ * and Sandbox then sends the key the user enters with every operation.
+ */
+const sandboxPageIsPublic: AccessPolicy = (req) =>
+  req.method === 'GET' &&
+  (req.path === '/' || req.path === '/graphql') &&
+  req.get('accept')?.includes('text/html') &&
+  req.query.query === undefined
+    ? 'public'
+    : defaultPolicy(req);
 
 export const SUPERGRAPH_SDL = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
@@ -28,19 +44,6 @@ export interface BuiltGateway {
   close(): Promise<void>;
 }
 
-/** Passes the caller's request id and authorization on to every subgraph. */
-class PropagatingDataSource extends RemoteGraphQLDataSource {
-  override willSendRequest({
-    request,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0]) {
-    const context = currentContext();
-    if (!context) return;
-    request.http?.headers.set('x-request-id', context.requestId);
-    if (context.caller.authorization)
-      request.http?.headers.set('authorization', context.caller.authorization);
-  }
-}
-
 export async function buildGateway({
   config,
   logger,
@@ -50,16 +53,28 @@ export async function buildGateway({
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
-      new PropagatingDataSource({ url: urls[name] ? `${urls[name]}/graphql` : url }),
+      new SubgraphDataSource({
+        name,
+        url: urls[name] ? `${urls[name]}/graphql` : (url ?? ''),
+        timeoutMs: config.subgraphTimeoutMs,
+        logger,
+      }),
     logger,
   });
-  const sandbox = config.nodeEnv !== 'production';
+  const sandbox = config.graphqlSandbox;
+  const armor = armorProtection({ sandbox });
   const server = new ApolloServer({
     gateway,
     introspection: sandbox,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => formatGraphQLError(formatted, error, logger),
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    parseOptions: parseLimits,
+    validationRules: armor.validationRules,
+    formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     plugins: [
+      ...armor.plugins,
+      costLimitPlugin(costRule()),
       sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -77,6 +92,7 @@ export async function buildGateway({
     readiness,
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
+    access: sandbox ? sandboxPageIsPublic : defaultPolicy,
   });
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);

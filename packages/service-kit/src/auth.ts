@@ -8,8 +8,8 @@ import { Forbidden, Unauthenticated } from './errors.ts';
 
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 
-/** The role a request needs before it reaches a route. */
-export type AccessPolicy = (req: Request) => Role;
+/** The role a request needs before it reaches a route; 'public' needs no key. */
+export type AccessPolicy = (req: Request) => Role | 'public';
 
 /**
  * Reads need a reader, everything else a writer. GraphQL needs a reader at
@@ -24,11 +24,13 @@ export function authenticate(config: Config, policy: AccessPolicy = defaultPolic
   const keys = config.apiKeys;
   if (!keys) return (_req, _res, next) => next();
   return (req, _res, next) => {
+    const needed = policy(req);
+    if (needed === 'public') return next();
     const role = roleOf(req.headers.authorization, config);
     if (!role) return next(new Unauthenticated('A valid API key is required: Authorization: Bearer <key>'));
     const context = currentContext();
     if (context) context.caller.role = role;
-    if (RANK[role] < RANK[policy(req)]) {
+    if (RANK[role] < RANK[needed]) {
       return next(new Forbidden(`The ${role} role may not ${req.method} ${req.path}`));
     }
     next();

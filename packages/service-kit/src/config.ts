@@ -29,6 +29,12 @@ const httpUrl = (fallback: string) =>
 const positiveInt = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive().default(fallback);
 
+// Unset stays undefined so the default can depend on NODE_ENV.
+const flag = z
+  .enum(['true', 'false'], { error: 'must be true or false' })
+  .optional()
+  .transform((value) => (value === undefined ? undefined : value === 'true'));
+
 // A host name, an IPv4 address or a bracketed IPv6 address.
 const hostname = z
   .string()
@@ -78,6 +84,8 @@ const envSchema = z.object({
   LOGISTICS_SERVICE_URL: httpUrl('http://localhost:5000'),
   ORDER_SERVICE_URL: httpUrl('http://localhost:6000'),
   SERVICE_TIMEOUT_MS: positiveInt(3000),
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
   SERVICE_API_KEY: z.string().min(1).optional(),
 });
@@ -94,6 +102,13 @@ export interface Config {
   urls: { crmApi: string; inventory: string; logistics: string; orders: string };
   /** Bound on every call to another service. */
   serviceTimeoutMs: number;
+  /**
+   * The gateway's bound on each subgraph fetch. Longer than serviceTimeoutMs:
+   * a mutation's subgraph may itself wait on its neighbours, with retries.
+   */
+  subgraphTimeoutMs: number;
+  /** Apollo Sandbox and introspection: GRAPHQL_SANDBOX, else on everywhere but production. */
+  graphqlSandbox: boolean;
   /** null: no API_KEYS, everything is open (refused in production). */
   apiKeys: ReadonlyMap<string, Role> | null;
   serviceApiKey: string | undefined;
@@ -125,6 +140,8 @@ export function loadConfig(service: string, defaultPort: number, env: Env = proc
       orders: e.ORDER_SERVICE_URL,
     },
     serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
+    subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,
   };

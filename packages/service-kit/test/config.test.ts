@@ -26,6 +26,8 @@ describe('loadConfig with nothing set', () => {
       logLevel: 'info',
       dbPoolSize: 10,
       serviceTimeoutMs: 3000,
+      subgraphTimeoutMs: 10_000,
+      graphqlSandbox: true,
       apiKeys: null,
       serviceApiKey: undefined,
       urls: {
@@ -71,6 +73,32 @@ describe('loadConfig refusing bad values', () => {
     expect(
       loadConfig('gateway', 4000, { INVENTORY_SERVICE_URL: 'http://inventory:4000/' }).urls.inventory,
     ).toBe('http://inventory:4000');
+  });
+});
+
+describe('loadConfig reading GRAPHQL_SANDBOX and SUBGRAPH_TIMEOUT_MS', () => {
+  it('turns Sandbox on outside production and off in production when unset', () => {
+    expect(loadConfig('gateway', 8080, {}).graphqlSandbox).toBe(true);
+    expect(loadConfig('gateway', 8080, { NODE_ENV: 'test' }).graphqlSandbox).toBe(true);
+    expect(loadConfig('gateway', 8080, production).graphqlSandbox).toBe(false);
+    expect(loadConfig('gateway', 8080, { ...production, GRAPHQL_SANDBOX: '' }).graphqlSandbox).toBe(false);
+  });
+
+  it('follows GRAPHQL_SANDBOX when it is set, in production or not', () => {
+    expect(loadConfig('gateway', 8080, { ...production, GRAPHQL_SANDBOX: 'true' }).graphqlSandbox).toBe(true);
+    expect(loadConfig('gateway', 8080, { GRAPHQL_SANDBOX: 'false' }).graphqlSandbox).toBe(false);
+  });
+
+  it.each(['yes', '1', 'TRUE', 'on'])('names GRAPHQL_SANDBOX for %p', (value) => {
+    const { message } = configError({ GRAPHQL_SANDBOX: value });
+    expect(message).toMatch(/^\s*GRAPHQL_SANDBOX: must be true or false/m);
+  });
+
+  it('reads SUBGRAPH_TIMEOUT_MS and names it when it is not a positive number', () => {
+    expect(loadConfig('gateway', 8080, { SUBGRAPH_TIMEOUT_MS: '2500' }).subgraphTimeoutMs).toBe(2500);
+    for (const value of ['0', 'soon', '-5']) {
+      expect(configError({ SUBGRAPH_TIMEOUT_MS: value }).message).toMatch(/^\s*SUBGRAPH_TIMEOUT_MS: /m);
+    }
   });
 });
 

@@ -1,0 +1,91 @@
+// How the gateway calls one subgraph: the caller's request id and
+// authorization passed on, each fetch bounded in time, and every failure
+// turned into a coded error that names the subgraph but never its address.
+import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
+import { currentContext } from '@supply/service-kit/context';
+import type { Logger } from '@supply/service-kit/logger';
+import { GraphQLError } from 'graphql';
+import { CONTRACT_CODES } from './errors.ts';
+
+export interface SubgraphOptions {
+  /** The subgraph's name in the supergraph, e.g. "orders". */
+  name: string;
+  /** Its GraphQL endpoint. */
+  url: string;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+type ProcessOptions = Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0];
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource {
+  readonly name: string;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+
+  constructor({ name, url, timeoutMs, logger }: SubgraphOptions) {
+    super({ url });
+    this.name = name;
+    this.timeoutMs = timeoutMs;
+    this.logger = logger;
+    // The inherited fetcher is make-fetch-happen (no retries, which suits
+    // mutations): unlike global fetch it reaches order-service on port 6000.
+    // The signal bounds the whole fetch, connection to last byte.
+    const fetcher = this.fetcher;
+    this.fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  override willSendRequest({ request }: ProcessOptions): void {
+    const context = currentContext();
+    if (!context) return;
+    request.http?.headers.set('x-request-id', context.requestId);
+    if (context.caller.authorization)
+      request.http?.headers.set('authorization', context.caller.authorization);
+  }
+
+  /** A non-2xx answer: the subgraph's own coded error when it sent one (401, 403, 413 …). */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const body = await this.parseBody(response).catch(() => undefined);
+    const first = (body as { errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }> })
+      ?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (typeof code === 'string' && CONTRACT_CODES.has(code) && typeof first?.message === 'string') {
+      return new GraphQLError(first.message, { extensions: first.extensions });
+    }
+    const answer = `answered HTTP ${response.status}`;
+    const detail = JSON.stringify(body)?.slice(0, 500);
+    if (response.status >= 500) {
+      this.logger.error(
+        { subgraph: this.name, status: response.status, body: detail },
+        `the ${this.name} subgraph ${answer}`,
+      );
+      return this.unavailable(answer);
+    }
+    // Below 500 it is this gateway asking wrongly (a schema out of step): masked and logged by errors.ts.
+    return new GraphQLError(`The ${this.name} subgraph ${answer}: ${detail}`);
+  }
+
+  override didEncounterError(error: Error): void {
+    if (error instanceof GraphQLError) throw error;
+    this.logger.error({ subgraph: this.name, err: error }, `the ${this.name} subgraph could not be fetched`);
+    throw this.unavailable(this.reason(error));
+  }
+
+  private reason(error: Error & { code?: unknown; type?: unknown }): string {
+    if (error.name === 'AbortError' || error.type === 'aborted') {
+      return `did not answer within ${this.timeoutMs} ms`;
+    }
+    if (error.code === 'ECONNREFUSED') return 'refused the connection';
+    if (error.type === 'invalid-json' || error.message.startsWith('Expected JSON')) {
+      return 'did not answer with GraphQL';
+    }
+    return 'could not be reached';
+  }
+
+  private unavailable(why: string): GraphQLError {
+    return new GraphQLError(`The ${this.name} subgraph ${why}; its fields are missing from this answer`, {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
+  }
+}

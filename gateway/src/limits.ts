@@ -1,0 +1,78 @@
+// What one operation may ask of the graph, checked before any subgraph is
+// called. Each number is set from two real operations, the dashboard
+// (gateway/test/operations.ts) and Apollo Sandbox's introspection query,
+// measured in gateway/test/limits.test.ts. Refusals are HTTP 400 with a
+// message naming the limit and its value.
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
+
+export const LIMITS = {
+  /** Characters of the document: an introspection query has 1,124 to 2,075, the dashboard 434. */
+  documentLength: 32_768,
+  /** Lexical tokens: Sandbox's introspection query has 167 (graphql-js's largest 184), the dashboard 67. */
+  tokens: 2_000,
+  /**
+   * Field nesting: the dashboard reaches 7, a customer's orders with their stock 8. Introspection
+   * is not counted here; graphql-js's own MaxIntrospectionDepthRule bounds it (Apollo always runs it).
+   */
+  depth: 10,
+  /** The dashboard and introspection use none; a few let a client compare lists side by side. */
+  aliases: 15,
+  /** Neither uses any; @include and @skip on a handful of fields stay well inside. */
+  directives: 20,
+  /**
+   * graphql-armor's cost with page sizes applied (cost.ts): the dashboard costs
+   * 935 at first: 5, 9,351 at 50 and 18,702 at 100, the largest page a subgraph serves.
+   */
+  cost: 25_000,
+} as const;
+
+// graphql-js counts these while it parses, inside Apollo's parse step, so a
+// refusal is a 400 GRAPHQL_PARSE_FAILED. (armor's own token plugin throws from a
+// hook outside that step, which Apollo answers with a 500.)
+export const parseLimits: ParseOptions = {
+  maxSourceLength: LIMITS.documentLength,
+  maxLexicalTokens: LIMITS.tokens,
+};
+
+// armor prefixes "Syntax Error: " to validation findings; these are not syntax errors.
+const refuse = (context: ValidationContext | null, error: GraphQLError) =>
+  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
+const rejecting = { propagateOnRejection: false, onReject: [refuse] };
+const off = { enabled: false };
+
+export interface Protection {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+}
+
+/** Depth, aliases and directives as validation rules (400 GRAPHQL_VALIDATION_FAILED). */
+export function armorProtection({ sandbox }: { sandbox: boolean }): Protection {
+  const { plugins, validationRules } = new ApolloArmor({
+    // "Did you mean …?" would give away the schema that introspection hides.
+    blockFieldSuggestion: { enabled: !sandbox },
+    maxTokens: off,
+    costLimit: off,
+    maxDepth: { n: LIMITS.depth, ignoreIntrospection: true, ...rejecting },
+    maxAliases: { n: LIMITS.aliases, ...rejecting },
+    maxDirectives: { n: LIMITS.directives, ...rejecting },
+  }).protect();
+  // armor declares its plugins against its own copy of Apollo's types.
+  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
+}
+
+/** armor's cost rule alone; cost.ts runs it once the page sizes are known. */
+export function costRule(): ValidationRule {
+  const config: ConstructorParameters<typeof ApolloArmor>[0] = {
+    blockFieldSuggestion: off,
+    maxTokens: off,
+    maxDepth: off,
+    maxAliases: off,
+    maxDirectives: off,
+    costLimit: { maxCost: LIMITS.cost, ignoreIntrospection: true, ...rejecting },
+  };
+  const [rule] = new ApolloArmor(config).protect().validationRules;
+  if (!rule) throw new Error('graphql-armor gave no cost rule');
+  return rule;
+}
