@@ -67,6 +67,8 @@ export async function buildGateway({
     gateway,
     introspection: sandbox,
     includeStacktraceInErrorResponses: false,
+    // The process stops on SIGTERM itself (service-kit onShutdown), draining requests first.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     parseOptions: parseLimits,

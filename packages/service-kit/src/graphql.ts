@@ -43,6 +43,8 @@ export async function mountSubgraph<TContext extends BaseContext>(
     schema: buildSubgraphSchema([{ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }]),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // The process stops on SIGTERM itself (service-kit onShutdown), draining requests first.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, options.logger),
     // Inline traces are for Apollo's hosted reporting, which this system does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
