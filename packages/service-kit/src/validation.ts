@@ -36,6 +36,9 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<
 
 /** Parses one id (path segment or GraphQL argument) named `field`. */
 export function parseId(raw: unknown, field = 'id'): number {
+  // The hot path of every lookup: check a valid id without building a schema.
+  const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+  if (/^[1-9][0-9]{0,9}$/.test(text) && Number(text) <= MAX_ID) return Number(text);
   return parse(z.object({ [field]: idSchema }), { [field]: raw })[field] as number;
 }
 
