@@ -89,7 +89,8 @@ function otherLoad(result: ScenarioResult): number {
 
 function commit(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const head = git('rev-parse', '--short', 'HEAD');
     return git('status', '--porcelain') === '' ? head : `${head} (dirty)`;
   } catch {
