@@ -16,6 +16,7 @@ import type { Express } from 'express';
 import { costLimitPlugin } from './cost.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { formatGatewayError } from './errors.ts';
+import { InflightQueries } from './inflight.ts';
 import { armorProtection, costRule, parseLimits } from './limits.ts';
 import { subgraphNames, subgraphUrls } from './subgraphs.ts';
 
@@ -50,6 +51,7 @@ export async function buildGateway({
   supergraphSdl = SUPERGRAPH_SDL,
 }: GatewayDeps): Promise<BuiltGateway> {
   const urls = subgraphUrls(config);
+  const inflight = config.subgraphDeduplication ? new InflightQueries() : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
@@ -58,6 +60,7 @@ export async function buildGateway({
         url: urls[name] ? `${urls[name]}/graphql` : (url ?? ''),
         timeoutMs: config.subgraphTimeoutMs,
         logger,
+        inflight,
       }),
     logger,
   });

@@ -2,11 +2,12 @@
 // authorization passed on, each fetch bounded in time, and every failure
 // turned into a coded error that names the subgraph but never its address.
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { currentContext } from '@supply/service-kit/context';
 import type { Logger } from '@supply/service-kit/logger';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
+import type { InflightQueries } from './inflight.ts';
 
 export interface SubgraphOptions {
   /** The subgraph's name in the supergraph, e.g. "orders". */
@@ -15,6 +16,8 @@ export interface SubgraphOptions {
   url: string;
   timeoutMs: number;
   logger: Logger;
+  /** Shared by every subgraph's data source: when given, identical queries in flight share one fetch. */
+  inflight?: InflightQueries;
 }
 
 type ProcessOptions = Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0];
@@ -24,7 +27,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   readonly timeoutMs: number;
   readonly logger: Logger;
 
-  constructor({ name, url, timeoutMs, logger }: SubgraphOptions) {
+  constructor({ name, url, timeoutMs, logger, inflight }: SubgraphOptions) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
@@ -33,7 +36,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     // mutations): unlike global fetch it reaches order-service on port 6000.
     // The signal bounds the whole fetch, connection to last byte.
     const fetcher = this.fetcher;
-    this.fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const bounded: Fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    this.fetcher = inflight ? inflight.share(bounded) : bounded;
   }
 
   override willSendRequest({ request }: ProcessOptions): void {

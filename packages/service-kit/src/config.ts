@@ -85,6 +85,7 @@ const envSchema = z.object({
   ORDER_SERVICE_URL: httpUrl('http://localhost:6000'),
   SERVICE_TIMEOUT_MS: positiveInt(3000),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  SUBGRAPH_DEDUPLICATION: flag,
   GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
   SERVICE_API_KEY: z.string().min(1).optional(),
@@ -107,6 +108,12 @@ export interface Config {
    * a mutation's subgraph may itself wait on its neighbours, with retries.
    */
   subgraphTimeoutMs: number;
+  /**
+   * Whether the gateway shares one subgraph fetch among identical queries in
+   * flight (same subgraph, operation, variables and authorization). On unless
+   * SUBGRAPH_DEDUPLICATION=false.
+   */
+  subgraphDeduplication: boolean;
   /** Apollo Sandbox and introspection: GRAPHQL_SANDBOX, else on everywhere but production. */
   graphqlSandbox: boolean;
   /** null: no API_KEYS, everything is open (refused in production). */
@@ -141,6 +148,7 @@ export function loadConfig(service: string, defaultPort: number, env: Env = proc
     },
     serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    subgraphDeduplication: e.SUBGRAPH_DEDUPLICATION ?? true,
     graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,

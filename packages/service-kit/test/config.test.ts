@@ -27,6 +27,7 @@ describe('loadConfig with nothing set', () => {
       dbPoolSize: 10,
       serviceTimeoutMs: 3000,
       subgraphTimeoutMs: 10_000,
+      subgraphDeduplication: true,
       graphqlSandbox: true,
       apiKeys: null,
       serviceApiKey: undefined,
@@ -76,7 +77,7 @@ describe('loadConfig refusing bad values', () => {
   });
 });
 
-describe('loadConfig reading GRAPHQL_SANDBOX and SUBGRAPH_TIMEOUT_MS', () => {
+describe('loadConfig reading GRAPHQL_SANDBOX and the subgraph settings', () => {
   it('turns Sandbox on outside production and off in production when unset', () => {
     expect(loadConfig('gateway', 8080, {}).graphqlSandbox).toBe(true);
     expect(loadConfig('gateway', 8080, { NODE_ENV: 'test' }).graphqlSandbox).toBe(true);
@@ -92,6 +93,16 @@ describe('loadConfig reading GRAPHQL_SANDBOX and SUBGRAPH_TIMEOUT_MS', () => {
   it.each(['yes', '1', 'TRUE', 'on'])('names GRAPHQL_SANDBOX for %p', (value) => {
     const { message } = configError({ GRAPHQL_SANDBOX: value });
     expect(message).toMatch(/^\s*GRAPHQL_SANDBOX: must be true or false/m);
+  });
+
+  it('shares identical subgraph queries unless SUBGRAPH_DEDUPLICATION=false, and names a wrong value', () => {
+    expect(loadConfig('gateway', 8080, {}).subgraphDeduplication).toBe(true);
+    expect(loadConfig('gateway', 8080, { SUBGRAPH_DEDUPLICATION: 'false' }).subgraphDeduplication).toBe(
+      false,
+    );
+    expect(configError({ SUBGRAPH_DEDUPLICATION: 'no' }).message).toMatch(
+      /^\s*SUBGRAPH_DEDUPLICATION: must be true or false/m,
+    );
   });
 
   it('reads SUBGRAPH_TIMEOUT_MS and names it when it is not a positive number', () => {

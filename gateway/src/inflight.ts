@@ -1,0 +1,78 @@
+// One subgraph fetch shared by identical queries in flight. Dashboards that
+// many clients poll at once ask the same subgraph the same thing within the
+// same milliseconds; each such query joins the fetch already under way
+// instead of starting another. Only queries are shared, never mutations, and
+// only between callers with the same authorization. A mutation through this
+// gateway ends every sharing that began before it, so a client never reads,
+// through a shared fetch, data older than its own write.
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * The subgraph request body as @apollo/gateway writes it: `query` first, and
+ * the operation text of a query starting with `query` or `{`. Anything else
+ * (a mutation, a subscription, another layout) is fetched on its own.
+ */
+const QUERY_BODY = /^\{"query":"(?:query\b|\{)/;
+
+export class InflightQueries {
+  private readonly inflight = new Map<string, Promise<Answer>>();
+
+  /** Wraps a fetcher so identical queries in flight share one fetch. */
+  share(fetcher: Fetcher): Fetcher {
+    return async (url, init) => {
+      const body = typeof init?.body === 'string' ? init.body : undefined;
+      if (body === undefined || !QUERY_BODY.test(body)) {
+        // Whatever this writes, later queries must not join fetches begun before it.
+        this.inflight.clear();
+        try {
+          return await fetcher(url, init);
+        } finally {
+          this.inflight.clear();
+        }
+      }
+      const key = `${url}\n${authorization(init)}\n${body}`;
+      let answer = this.inflight.get(key);
+      if (!answer) {
+        answer = fetcher(url, init).then(readAnswer);
+        const shared = answer;
+        this.inflight.set(key, shared);
+        const forget = () => {
+          if (this.inflight.get(key) === shared) this.inflight.delete(key);
+        };
+        shared.then(forget, forget);
+      }
+      // Each caller parses its own copy: the gateway merges into what it is given.
+      return toResponse(await answer);
+    };
+  }
+
+  /** Fetches under way now (for tests and diagnostics). */
+  get size(): number {
+    return this.inflight.size;
+  }
+}
+
+function authorization(init: FetcherRequestInit | undefined): string {
+  const headers = (init?.headers ?? {}) as Record<string, string>;
+  return headers.authorization ?? headers.Authorization ?? '';
+}
+
+async function readAnswer(response: FetcherResponse): Promise<Answer> {
+  const body = await response.text();
+  return { status: response.status, statusText: response.statusText, headers: [...response.headers], body };
+}
+
+function toResponse(answer: Answer): FetcherResponse {
+  return new Response(answer.body, {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers: answer.headers,
+  });
+}
