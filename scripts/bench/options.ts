@@ -22,7 +22,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [options]
-  --short               quick look (3 s per scenario, 1 s warm-up, no dashboard-hive-nodedup);
+  --short               quick look (3 s per scenario, 1 s warm-up, no *-nodedup variants);
                         does not write docs/PERFORMANCE.md
   --duration <s>        measured seconds per scenario (default 20, short 3)
   --warmup <s>          unmeasured seconds before each scenario (default 3, short 1)
@@ -85,7 +85,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   // The second peer process is for a full run's comparison; a quick look leaves it out.
   const chosen = values.only
     ? select(values.only)
-    : SCENARIO_NAMES.filter((name) => !(short && name === 'dashboard-hive-nodedup'));
+    : SCENARIO_NAMES.filter((name) => !(short && name.endsWith('-nodedup')));
   return {
     short,
     duration: positive(values.duration, short ? 3 : 20, '--duration'),

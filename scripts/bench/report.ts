@@ -73,6 +73,10 @@ export function ratios(report: RunReport): Array<{ name: string; value?: number;
       aim: 1 / 3,
     },
     {
+      name: '(3b)/(4) dashboard, no subgraph fetch shared: @apollo/gateway ÷ floor',
+      value: ratio('dashboard-nodedup', 'dashboard-floor'),
+    },
+    {
       name: '(3)/(7) dashboard: @apollo/gateway ÷ Hive Gateway',
       value: ratio('dashboard', 'dashboard-hive'),
     },
@@ -95,6 +99,7 @@ function scenarioRow(s: ScenarioResult): string {
 
 const CPU_COLUMNS = [
   'gateway',
+  'gateway-nodedup',
   'crm-api',
   'inventory-service',
   'logistics-service',

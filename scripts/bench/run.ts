@@ -65,7 +65,7 @@ async function stop(code: number, reason?: string): Promise<void> {
 /** The dashboard as the gateway, the floor and the peers answer it: they must agree, or the floor measures other work. */
 async function compareDashboards(system: StartedSystem): Promise<string[]> {
   const answers: Array<[string, string]> = [];
-  for (const name of ['gateway', 'floor', 'hive-gateway', 'hive-gateway-nodedup']) {
+  for (const name of ['gateway', 'gateway-nodedup', 'floor', 'hive-gateway', 'hive-gateway-nodedup']) {
     const proc = system.procs[name];
     if (!proc) continue;
     const { data } = await axios.post(`${proc.url}/graphql`, DASHBOARD_BODY, {
@@ -108,6 +108,7 @@ function settings(o: BenchOptions): string {
 
 // Which scenario "under load" means for each process's memory.
 const LOAD_OF: Record<string, ScenarioName> = {
+  'gateway-nodedup': 'dashboard-nodedup',
   floor: 'dashboard-floor',
   'hive-gateway': 'dashboard-hive',
   'hive-gateway-nodedup': 'dashboard-hive-nodedup',

@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
   'inventory-floor',
   'customers',
   'dashboard',
+  'dashboard-nodedup',
   'dashboard-floor',
   'dashboard-hive',
   'dashboard-hive-nodedup',
@@ -19,6 +20,7 @@ export type Target =
   | 'crm-api'
   | 'inventory-service'
   | 'gateway'
+  | 'gateway-nodedup'
   | 'floor'
   | 'hive-gateway'
   | 'hive-gateway-nodedup';
@@ -46,6 +48,14 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     label: '3',
     title: 'Dashboard, 50 orders (@apollo/gateway)',
     target: 'gateway',
+    graphql: true,
+  },
+  // The gateway shares identical subgraph fetches in flight (SUBGRAPH_DEDUPLICATION);
+  // identical dashboards under load profit from it. This one measures the engine alone.
+  'dashboard-nodedup': {
+    label: '3b',
+    title: 'Dashboard, 50 orders (@apollo/gateway, SUBGRAPH_DEDUPLICATION=false)',
+    target: 'gateway-nodedup',
     graphql: true,
   },
   'dashboard-floor': {
@@ -114,6 +124,7 @@ export function requestFor(spec: LoadSpec): autocannon.Request {
     case 'customers':
       return varying({ method: 'GET' }, () => ({ path: `/customers/${randomId(spec.customers)}` }));
     case 'dashboard':
+    case 'dashboard-nodedup':
     case 'dashboard-floor':
     case 'dashboard-hive':
     case 'dashboard-hive-nodedup':

@@ -99,7 +99,7 @@ export interface StartedSystem {
 
 export async function startSystem(fleet: Fleet, options: SystemOptions): Promise<StartedSystem> {
   const ports = new Map<string, number>();
-  for (const name of [...SERVICES.map((s) => s.name), 'gateway', 'floor', ...HIVES]) {
+  for (const name of [...SERVICES.map((s) => s.name), 'gateway', 'gateway-nodedup', 'floor', ...HIVES]) {
     // The OS may hand out a port it just gave: each process gets its own.
     let port = await freePort();
     while ([...ports.values()].includes(port)) port = await freePort();
@@ -133,6 +133,10 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     ...SERVICES.map((s) => node(s.name, path.join('subgraphs', s.name, 'src', 'main.ts'))),
     node('gateway', path.join('gateway', 'src', 'main.ts')),
   ];
+  if (options.targets.has('gateway-nodedup')) {
+    const spec = node('gateway-nodedup', path.join('gateway', 'src', 'main.ts'));
+    specs.push({ ...spec, env: { ...env, SUBGRAPH_DEDUPLICATION: 'false' } });
+  }
   if (options.targets.has('floor')) {
     const entry = path.join('scripts', 'bench', 'floor.ts');
     specs.push({ ...node('floor', entry), args: ['--import', 'tsx', entry], readyPath: '/healthz' });
