@@ -115,9 +115,13 @@ const LOAD_OF: Record<string, ScenarioName> = {
 };
 
 function summariseProfiles(dir: string, window?: RunWindow): string {
-  const files = readdirSync(dir).filter((file) => file.endsWith('.cpuprofile'));
-  const summaries = files.map((file) =>
-    summariseProfile(file.replace('.cpuprofile', ''), path.join(dir, file), ROOT, window),
+  // One folder per process; node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile,
+  // and thread 0 is the main thread (the others are module loaders).
+  const mainThread = /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/;
+  const summaries = readdirSync(dir).flatMap((name) =>
+    readdirSync(path.join(dir, name))
+      .filter((file) => mainThread.test(file))
+      .map((file) => summariseProfile(name, path.join(dir, name, file), ROOT, window)),
   );
   say(`CPU profiles kept in ${path.relative(ROOT, dir)}`);
   const label = window

@@ -118,9 +118,8 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     ...Object.fromEntries(SERVICES.map((s) => [s.variable, url(s.name)])),
   };
   const node = (name: string, entry: string): LaunchSpec => {
-    const profile = options.profileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
-      : [];
+    // A folder per process: tsx's module loader thread writes a profile of its own beside the main thread's.
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`] : [];
     return {
       name,
       args: ['--import', 'tsx', '--conditions=development', ...profile, entry],
