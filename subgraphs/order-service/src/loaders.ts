@@ -1,9 +1,9 @@
-// Per-request DataLoaders: N orders, or the orders of N customers, cost a
-// fixed number of queries however large N is.
+// Per-request DataLoaders: N orders, the orders of N customers, or the
+// history of N orders, cost a fixed number of queries however large N is.
 import { type Database, Prisma } from '@supply/service-kit/database';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
 import DataLoader from 'dataloader';
-import type { OrderStatus, OrderView } from './orders.ts';
+import type { OrderStatus, OrderSummary, StatusChange } from './orders.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
 export interface CustomerOrdersKey {
@@ -15,13 +15,13 @@ export interface CustomerOrdersKey {
 
 export function createLoaders(db: Database, orders: SupplyOrders) {
   /** The first page of each customer's orders: one windowed query per distinct page shape. */
-  async function ordersOfCustomers(keys: readonly CustomerOrdersKey[]): Promise<Array<Page<OrderView>>> {
+  async function ordersOfCustomers(keys: readonly CustomerOrdersKey[]): Promise<Array<Page<OrderSummary>>> {
     const shapes = new Map<string, CustomerOrdersKey[]>();
     for (const key of keys) {
       const shape = JSON.stringify([key.first, key.after ?? null, key.status ?? null]);
       shapes.set(shape, [...(shapes.get(shape) ?? []), key]);
     }
-    const pages = new Map<CustomerOrdersKey, Page<OrderView>>();
+    const pages = new Map<CustomerOrdersKey, Page<OrderSummary>>();
     for (const group of shapes.values()) {
       const [{ first, after, status }] = group as [CustomerOrdersKey];
       const afterId = decodeCursor(after, 'after') ?? 0;
@@ -36,7 +36,7 @@ export function createLoaders(db: Database, orders: SupplyOrders) {
         WHERE n <= ${first + 1}
         ORDER BY id`;
       const views = (await orders.getMany(rows.map((row) => row.id))).filter(
-        (v): v is OrderView => v !== null,
+        (v): v is OrderSummary => v !== null,
       );
       for (const key of group) {
         pages.set(
@@ -52,7 +52,8 @@ export function createLoaders(db: Database, orders: SupplyOrders) {
   }
 
   return {
-    order: new DataLoader<number, OrderView | null>((ids) => orders.getMany(ids)),
+    order: new DataLoader<number, OrderSummary | null>((ids) => orders.getMany(ids)),
+    history: new DataLoader<number, StatusChange[]>((ids) => orders.historyOf(ids)),
     customerOrders: new DataLoader(ordersOfCustomers, {
       cacheKeyFn: (key) => JSON.stringify([key.customerId, key.first, key.after ?? null, key.status ?? null]),
     }),

@@ -70,18 +70,29 @@ export interface OrderView {
   updatedAt: Date;
 }
 
-export const orderInclude = {
+/**
+ * An order as GraphQL reads it: the history is loaded only when the field is
+ * selected, and the shipment summary is REST's alone.
+ */
+export type OrderSummary = Omit<OrderView, 'shipment' | 'history'>;
+
+const summaryInclude = {
   items: { orderBy: { productId: 'asc' } },
+} satisfies Prisma.OrderInclude;
+
+export const orderInclude = {
+  ...summaryInclude,
   shipments: { orderBy: { id: 'desc' } },
   statusHistory: { orderBy: { id: 'asc' } },
 } satisfies Prisma.OrderInclude;
 
+type SummaryRow = Prisma.OrderGetPayload<{ include: typeof summaryInclude }>;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
+type StatusChangeRow = OrderRow['statusHistory'][number];
+type ShipmentRow = OrderRow['shipments'][number];
 type Tx = Prisma.TransactionClient;
 
-export function toOrderView(row: OrderRow): OrderView {
-  // The live shipment if there is one, else the latest cancelled one.
-  const shipment = row.shipments.find((s) => s.status !== 'cancelled') ?? row.shipments[0];
+export function toOrderSummary(row: SummaryRow): OrderSummary {
   return {
     id: row.id,
     customerId: row.customerId,
@@ -102,26 +113,44 @@ export function toOrderView(row: OrderRow): OrderView {
     totalCents: row.totalCents,
     currency: row.currency,
     failureReason: row.failureReason,
-    shipment: shipment
-      ? {
-          id: shipment.id,
-          carrier: shipment.carrier,
-          serviceLevel: shipment.serviceLevel,
-          trackingNumber: shipment.trackingNumber,
-          status: shipment.status,
-          estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
-          costCents: shipment.costCents,
-          currency: shipment.currency,
-        }
-      : null,
-    history: row.statusHistory.map((change) => ({
-      from: change.fromStatus as OrderStatus | null,
-      to: change.toStatus as OrderStatus,
-      reason: change.reason,
-      at: change.changedAt,
-    })),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+export function toOrderView(row: OrderRow): OrderView {
+  // Taken apart so the timestamps stay last, where REST answers have always had them.
+  const { createdAt, updatedAt, ...summary } = toOrderSummary(row);
+  // The live shipment if there is one, else the latest cancelled one.
+  const shipment = row.shipments.find((s) => s.status !== 'cancelled') ?? row.shipments[0];
+  return {
+    ...summary,
+    shipment: shipment ? toShipmentSummary(shipment) : null,
+    history: row.statusHistory.map(toStatusChange),
+    createdAt,
+    updatedAt,
+  };
+}
+
+function toShipmentSummary(shipment: ShipmentRow): ShipmentSummary {
+  return {
+    id: shipment.id,
+    carrier: shipment.carrier,
+    serviceLevel: shipment.serviceLevel,
+    trackingNumber: shipment.trackingNumber,
+    status: shipment.status,
+    estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
+    costCents: shipment.costCents,
+    currency: shipment.currency,
+  };
+}
+
+function toStatusChange(change: StatusChangeRow): StatusChange {
+  return {
+    from: change.fromStatus as OrderStatus | null,
+    to: change.toStatus as OrderStatus,
+    reason: change.reason,
+    at: change.changedAt,
   };
 }
 
@@ -154,9 +183,24 @@ export async function transition(
   return true;
 }
 
+/** Where, order and size of a page of orders; `take` reads one more to tell whether another page follows. */
+function pageQuery(filter: OrderFilter) {
+  const after = decodeCursor(filter.cursor);
+  return {
+    where: {
+      ...(after !== undefined && { id: { gt: after } }),
+      ...(filter.status && { status: filter.status }),
+      ...(filter.customerId !== undefined && { customerId: filter.customerId }),
+    },
+    orderBy: { id: 'asc' },
+    take: filter.limit + 1,
+  } satisfies Prisma.OrderFindManyArgs;
+}
+
 export function ordersStore(db: Database) {
   const { prisma } = db;
   return {
+    /** The whole order, as REST and mutations answer it. */
     async get(id: number): Promise<OrderView> {
       const row = await prisma.order.findUnique({ where: { id }, include: orderInclude });
       if (!row) throw new NotFound(`Order ${id} does not exist`);
@@ -164,26 +208,35 @@ export function ordersStore(db: Database) {
     },
 
     /** The orders with these ids, in the same order; null where none exists. */
-    async getMany(ids: readonly number[]): Promise<Array<OrderView | null>> {
-      const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } }, include: orderInclude });
-      const byId = new Map(rows.map((row) => [row.id, toOrderView(row)]));
+    async getMany(ids: readonly number[]): Promise<Array<OrderSummary | null>> {
+      const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
+      const byId = new Map(rows.map((row) => [row.id, toOrderSummary(row)]));
       return ids.map((id) => byId.get(id) ?? null);
     },
 
+    /** A page of whole orders, as REST answers it. */
     async list(filter: OrderFilter): Promise<Page<OrderView>> {
-      const after = decodeCursor(filter.cursor);
-      const rows = await prisma.order.findMany({
-        where: {
-          ...(after !== undefined && { id: { gt: after } }),
-          ...(filter.status && { status: filter.status }),
-          ...(filter.customerId !== undefined && { customerId: filter.customerId }),
-        },
-        include: orderInclude,
-        orderBy: { id: 'asc' },
-        take: filter.limit + 1,
-      });
+      const rows = await prisma.order.findMany({ ...pageQuery(filter), include: orderInclude });
       const page = toPage(rows, filter.limit);
       return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
+    },
+
+    /** A page of orders with their items only, for GraphQL. */
+    async listSummaries(filter: OrderFilter): Promise<Page<OrderSummary>> {
+      const rows = await prisma.order.findMany({ ...pageQuery(filter), include: summaryInclude });
+      const page = toPage(rows, filter.limit);
+      return { items: page.items.map(toOrderSummary), nextCursor: page.nextCursor };
+    },
+
+    /** The history of each of these orders, oldest first, read in one statement. */
+    async historyOf(orderIds: readonly number[]): Promise<StatusChange[][]> {
+      const rows = await prisma.orderStatusHistory.findMany({
+        where: { orderId: { in: [...orderIds] } },
+        orderBy: { id: 'asc' },
+      });
+      const byOrder = new Map<number, StatusChange[]>(orderIds.map((id) => [id, []]));
+      for (const row of rows) byOrder.get(row.orderId)?.push(toStatusChange(row));
+      return orderIds.map((id) => byOrder.get(id) ?? []);
     },
 
     /** Moves the order or throws Conflict naming where it stands. */

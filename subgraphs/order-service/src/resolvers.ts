@@ -5,7 +5,7 @@ import { limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
-import { ORDER_STATUSES, type OrderView } from './orders.ts';
+import { ORDER_STATUSES, type OrderSummary, type OrderView } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
 import { idempotencyKeySchema } from './routes.ts';
 import type { SupplyOrders } from './supply-orders.ts';
@@ -36,7 +36,7 @@ export const resolvers = {
     orders: async (_: unknown, args: unknown, ctx: Context) => {
       const { first, after, status, customerId } = parse(ordersArgs, args);
       return toConnection(
-        await ctx.orders.list({
+        await ctx.orders.listSummaries({
           limit: first,
           cursor: after,
           status: status ?? undefined,
@@ -58,7 +58,10 @@ export const resolvers = {
   },
   Order: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(ref.id)),
-    customer: (order: OrderView) => ({ __typename: 'Customer', id: order.customerId }),
+    customer: (order: OrderSummary) => ({ __typename: 'Customer', id: order.customerId }),
+    // Mutations answer the whole order; reads load the history only when it is selected.
+    history: (order: OrderSummary & Partial<Pick<OrderView, 'history'>>, _: unknown, ctx: Context) =>
+      order.history ?? ctx.loaders.history.load(order.id),
   },
   OrderItem: {
     product: (item: { productId: number }) => ({ __typename: 'Product', id: item.productId }),

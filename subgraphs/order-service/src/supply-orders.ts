@@ -17,6 +17,8 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     get: store.get,
     getMany: store.getMany,
     list: store.list,
+    listSummaries: store.listSummaries,
+    historyOf: store.historyOf,
     /** Places an order; with a key, a replay answers the first result. */
     place: (input: PlaceOrderInput, idempotencyKey?: string) =>
       idempotencyKey

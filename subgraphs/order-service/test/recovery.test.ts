@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GADGET, seed, stockOf, WITH_ADDRESS } from '@supply/test-support/catalogue';
+import { GADGET, GIZMO, seed, stockOf, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { httpClient } from '@supply/test-support/http';
 import { freePort, type HungServer, startHungServer, waitFor } from '@supply/test-support/network';
@@ -106,6 +106,56 @@ describe('the recovery sweep', () => {
       await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 0, 'the stock to be released');
       const shipment = await db.query('SELECT status FROM shipments WHERE order_id = $1', [order.data.id]);
       expect(shipment.rows[0]?.status).toBe('cancelled');
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('releases stock held without a shipment and cancels a shipment held without stock, and leaves live orders be', async () => {
+    const system = await startSystem({ db, recovery: { pendingTimeoutMs: 60_000, intervalMs: 100 } });
+    try {
+      const orders = httpClient(system.orders.url);
+      const place = async () => {
+        const res = await orders.post('/supply-orders', {
+          customerId: WITH_ADDRESS,
+          items: [{ productId: GIZMO, quantity: 1 }],
+        });
+        expect(res.status).toBe(201);
+        return res.data as { id: number; shipment: { id: number } };
+      };
+      const [stockOnly, shipmentOnly, live] = [await place(), await place(), await place()];
+      // Each order holds one of the two, as when one compensation step got through and the other did not.
+      expect(
+        (
+          await httpClient(system.logistics.url).patch(`/shipments/${stockOnly.shipment.id}`, {
+            status: 'cancelled',
+          })
+        ).status,
+      ).toBe(200);
+      await db.query(
+        `UPDATE orders SET status = 'failed', failure_reason = 'test: left holding stock' WHERE id = $1`,
+        [stockOnly.id],
+      );
+      expect(
+        (await httpClient(system.inventory.url).delete(`/inventory/reservations/${shipmentOnly.id}`)).status,
+      ).toBe(204);
+      await db.query(`UPDATE orders SET status = 'cancelled' WHERE id = $1`, [shipmentOnly.id]);
+
+      const held = async (orderId: number) => {
+        const { rows } = await db.query(
+          `SELECT r.status AS reservation, s.status AS shipment
+           FROM reservations r JOIN shipments s ON s.order_id = r.order_id WHERE r.order_id = $1`,
+          [orderId],
+        );
+        return rows[0];
+      };
+      await waitFor(
+        async () =>
+          (await held(stockOnly.id))?.reservation === 'released' &&
+          (await held(shipmentOnly.id))?.shipment === 'cancelled',
+        'the leftovers to be released',
+      );
+      expect(await held(live.id)).toEqual({ reservation: 'reserved', shipment: 'label_created' });
     } finally {
       await system.stop();
     }
