@@ -119,7 +119,9 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
   };
   const node = (name: string, entry: string): LaunchSpec => {
     // A folder per process: tsx's module loader thread writes a profile of its own beside the main thread's.
-    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`] : [];
+    const profile = options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`]
+      : [];
     return {
       name,
       args: ['--import', 'tsx', '--conditions=development', ...profile, entry],
