@@ -31,9 +31,11 @@ export function openDatabase(options: DatabaseOptions): Database {
       idleTimeoutMillis: 30_000,
     },
     {
+      // Typed as always naming; the adapter passes undefined on to pg, which then sends the text unnamed.
+      statementNameGenerator: preparedStatements() as (query: { sql: string }) => string,
       // A connection the server drops (restart, failover) is replaced on the next query.
-      onPoolError: (error) => options.logger.warn({ err: error }, 'idle database connection lost'),
-      onConnectionError: (error) => options.logger.warn({ err: error }, 'database connection lost'),
+      onPoolError: (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'),
+      onConnectionError: (error) => options.logger.warn(lostBecause(error), 'database connection lost'),
     },
   );
   const prisma = new PrismaClient({
@@ -55,6 +57,34 @@ export function openDatabase(options: DatabaseOptions): Database {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: () => prisma.$disconnect(),
+  };
+}
+
+/** Why a connection went: pg's error carries its whole client, which a log line does not need. */
+function lostBecause(error: Error & { code?: unknown }) {
+  return { reason: error.message, ...(typeof error.code === 'string' && { code: error.code }) };
+}
+
+/** Distinct statements one process prepares at most; past it, new texts are sent unprepared. */
+const MAX_PREPARED = 500;
+/** `IN ($1,$2,…)`: Prisma writes a list's length into the text, one text per length. */
+const VARIABLE_LIST = /\bIN \(\$/;
+
+/**
+ * Names each fixed SQL text once, so every connection parses and plans it
+ * once and then only binds and executes it (a named prepared statement).
+ * Texts that vary with a list's length stay unnamed: naming them would
+ * prepare a statement per length on every connection.
+ */
+function preparedStatements(): (query: { sql: string }) => string | undefined {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < MAX_PREPARED && !VARIABLE_LIST.test(sql)) {
+      name = `s${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name;
   };
 }
 

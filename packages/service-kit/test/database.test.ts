@@ -1,0 +1,45 @@
+// The database client prepares each fixed SQL text once per connection, and
+// leaves unprepared the texts Prisma writes per list length.
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { type Database, openDatabase } from '@supply/service-kit/database';
+import { createLogger } from '@supply/service-kit/logger';
+import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
+
+let testDb: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await testDb.query(`INSERT INTO customers (id, name, email)
+    SELECT c, 'Customer ' || c, 'c' || c || '@example.com' FROM generate_series(1, 5) c`);
+  // One connection: what is prepared on it is what pg_prepared_statements shows.
+  db = openDatabase({ url: testDb.url, poolSize: 1, logger: createLogger('test', 'silent') });
+});
+
+afterAll(async () => {
+  await db?.close();
+  await testDb?.drop();
+});
+
+async function prepared(): Promise<string[]> {
+  const rows = await db.prisma.$queryRaw<Array<{ statement: string }>>`
+    SELECT statement FROM pg_prepared_statements WHERE NOT from_sql`;
+  return rows.map((row) => row.statement);
+}
+
+it('prepares a fixed statement once and reuses it', async () => {
+  for (const id of [1, 2, 3]) {
+    expect((await db.prisma.customer.findUnique({ where: { id } }))?.id).toBe(id);
+  }
+  const byId = (await prepared()).filter((text) =>
+    /FROM "public"\."customers" WHERE .*"id" = \$1/.test(text),
+  );
+  expect(byId).toHaveLength(1);
+});
+
+it('leaves a list of ids unprepared, whatever its length', async () => {
+  for (const ids of [[1], [1, 2], [1, 2, 3, 4]]) {
+    expect(await db.prisma.customer.findMany({ where: { id: { in: ids } } })).toHaveLength(ids.length);
+  }
+  expect((await prepared()).filter((text) => /\bIN \(\$/.test(text))).toEqual([]);
+});
