@@ -6,7 +6,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { ZodError } from 'zod';
 import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
@@ -41,21 +40,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('query parser', 'simple');
   app.use(helmet(options.helmet));
   app.use(requestContext());
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => String(req.headers['x-request-id']),
-      customAttributeKeys: { reqId: 'requestId' },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      // A 503 is a neighbour's outage, reported where it is detected; not an error of this process.
-      customLogLevel: (_req, res, error) =>
-        res.statusCode === 503 ? 'warn' : error || res.statusCode >= 500 ? 'error' : 'info',
-      serializers: {
-        req: (req) => ({ method: req.method, url: req.url }),
-        res: (res) => ({ status: res.statusCode }),
-      },
-    }),
-  );
+  app.use(accessLog(logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
@@ -94,6 +79,35 @@ const canonicalPath: RequestHandler = (req, _res, next) => {
   if (canonical !== path) req.url = query === undefined ? canonical : `${canonical}?${query}`;
   next();
 };
+
+/**
+ * One line per request once its answer is sent: info, error for a 5xx, but
+ * warn for a 503 (a neighbour's outage, reported where it is detected, not
+ * an error of this process) and for a caller that hung up first. The level is checked before the line is built,
+ * so at warn a good answer costs one listener.
+ */
+function accessLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (req.url === '/healthz' || req.url === '/readyz') return next();
+    const started = performance.now();
+    res.once('close', () => {
+      const status = res.statusCode;
+      const finished = res.writableFinished;
+      const level = status === 503 || !finished ? 'warn' : status >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          requestId: req.headers['x-request-id'],
+          req: { method: req.method, url: req.originalUrl },
+          res: { status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        finished ? 'request completed' : 'request aborted: the connection closed before the answer was sent',
+      );
+    });
+    next();
+  };
+}
 
 function requestContext(): RequestHandler {
   return (req, res, next) => {
@@ -161,7 +175,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const known = error instanceof DomainError ? error : fromHttpError(error);
     if (!known) {
-      (req.log ?? logger).error({ err: error }, 'unhandled error');
+      logger.error({ err: error }, 'unhandled error');
       res.status(500).type('application/problem+json').json({
         type: 'urn:problem:crm-supply:internal',
         title: 'Internal server error',
