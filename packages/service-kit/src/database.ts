@@ -1,5 +1,8 @@
-// The one database client: Prisma over the pg driver adapter.
+// The one database client: Prisma over the pg driver adapter, and the same
+// pool's prepared statements for the few reads where Prisma's own work per
+// call would cost more than the query.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Conflict, type DomainError, Unavailable } from './errors.ts';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
@@ -15,44 +18,66 @@ export interface DatabaseOptions {
   onQuery?: (sql: string) => void;
 }
 
+/** A read sent as a named prepared statement: `text` with $1, $2 … placeholders. */
+export interface Statement {
+  text: string;
+}
+
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * The rows of one fixed statement, straight from pg on Prisma's pool, for
+   * hot reads by key. Column types as pg gives them (int4 a number,
+   * timestamptz a Date, int8 and numeric strings).
+   */
+  read<Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
-  const adapter = new PrismaPg(
-    {
-      connectionString: options.url,
-      max: options.poolSize,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-    },
-    {
-      // Typed as always naming; the adapter passes undefined on to pg, which then sends the text unnamed.
-      statementNameGenerator: preparedStatements() as (query: { sql: string }) => string,
-      // A connection the server drops (restart, failover) is replaced on the next query.
-      onPoolError: (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'),
-      onConnectionError: (error) => options.logger.warn(lostBecause(error), 'database connection lost'),
-    },
-  );
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A connection the server drops (restart, failover) is replaced on the next query.
+  pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));
+  const nameOf = preparedStatements();
+  const adapter = new PrismaPg(pool, {
+    disposeExternalPool: true,
+    // Typed as always naming; the adapter passes undefined on to pg, which then sends the text unnamed.
+    statementNameGenerator: nameOf as (query: { sql: string }) => string,
+    onConnectionError: (error) => options.logger.warn(lostBecause(error), 'database connection lost'),
+  });
+  const { onQuery } = options;
   const prisma = new PrismaClient({
     adapter,
+    // Query events only when someone counts them: Prisma builds each one, parameters included.
     log: [
-      { emit: 'event', level: 'query' },
+      ...(onQuery ? [{ emit: 'event', level: 'query' } as const] : []),
       { emit: 'event', level: 'warn' },
       { emit: 'event', level: 'error' },
     ],
   });
-  prisma.$on('query', (event) => options.onQuery?.(event.query));
+  if (onQuery) prisma.$on('query' as never, (event: Prisma.QueryEvent) => onQuery(event.query));
   prisma.$on('warn', (event) => options.logger.warn({ target: event.target }, event.message));
   // Failed statements the domain expects (a unique or foreign key refusal) are
   // answered as domain errors; the ones it does not are logged where they surface.
   prisma.$on('error', (event) => options.logger.debug({ target: event.target }, event.message));
   return {
     prisma,
+    read: async <Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]) => {
+      onQuery?.(statement.text);
+      const result = await pool.query<Row>({
+        name: nameOf({ sql: statement.text }),
+        text: statement.text,
+        values,
+      });
+      return result.rows;
+    },
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

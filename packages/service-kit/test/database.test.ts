@@ -1,5 +1,6 @@
 // The database client prepares each fixed SQL text once per connection, and
-// leaves unprepared the texts Prisma writes per list length.
+// leaves unprepared the texts Prisma writes per list length; its direct reads
+// are prepared statements too, and counted like Prisma's.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { type Database, openDatabase } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
@@ -7,13 +8,19 @@ import { createTestDatabase, type TestDatabase } from '@supply/test-support/data
 
 let testDb: TestDatabase;
 let db: Database;
+const sent: string[] = [];
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   await testDb.query(`INSERT INTO customers (id, name, email)
     SELECT c, 'Customer ' || c, 'c' || c || '@example.com' FROM generate_series(1, 5) c`);
   // One connection: what is prepared on it is what pg_prepared_statements shows.
-  db = openDatabase({ url: testDb.url, poolSize: 1, logger: createLogger('test', 'silent') });
+  db = openDatabase({
+    url: testDb.url,
+    poolSize: 1,
+    logger: createLogger('test', 'silent'),
+    onQuery: (sql) => sent.push(sql),
+  });
 });
 
 afterAll(async () => {
@@ -42,4 +49,16 @@ it('leaves a list of ids unprepared, whatever its length', async () => {
     expect(await db.prisma.customer.findMany({ where: { id: { in: ids } } })).toHaveLength(ids.length);
   }
   expect((await prepared()).filter((text) => /\bIN \(\$/.test(text))).toEqual([]);
+});
+
+it('reads rows with a prepared statement of its own, counted as sent', async () => {
+  const statement = { text: 'SELECT id, email, created_at AS "createdAt" FROM customers WHERE id = $1' };
+  sent.length = 0;
+  for (const id of [4, 5, 6]) {
+    const rows = await db.read<{ id: number; email: string; createdAt: Date }>(statement, [id]);
+    expect(rows.map((row) => row.id)).toEqual(id <= 5 ? [id] : []);
+    if (rows[0]) expect(rows[0].createdAt).toBeInstanceOf(Date);
+  }
+  expect(sent).toEqual([statement.text, statement.text, statement.text]);
+  expect((await prepared()).filter((text) => text === statement.text)).toHaveLength(1);
 });

@@ -1,6 +1,6 @@
 // The customer domain: the only place that knows how customers are stored
 // and what makes one valid. REST routes and GraphQL resolvers both call it.
-import { type Database, Prisma, SQLSTATE, sqlState } from '@supply/service-kit/database';
+import { type Database, Prisma, SQLSTATE, type Statement, sqlState } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
@@ -62,6 +62,14 @@ export interface CustomerFilter {
   cursor?: string | null | undefined;
 }
 
+/** The hottest read of the CRM (GET /customers/:id), a prepared statement. */
+const CUSTOMER_BY_ID: Statement = {
+  text: `SELECT id, name, email, phone, company, address_line1 AS "addressLine1", address_city AS "addressCity",
+      address_postal_code AS "addressPostalCode", address_country AS "addressCountry",
+      created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM customers WHERE id = $1`,
+};
+
 export function toCustomer(row: CustomerRow): Customer {
   const { addressLine1, addressCity, addressPostalCode, addressCountry } = row;
   return {
@@ -108,7 +116,7 @@ export function customersDomain(db: Database) {
     },
 
     async get(id: number): Promise<Customer> {
-      const row = await prisma.customer.findUnique({ where: { id } });
+      const [row] = await db.read<CustomerRow>(CUSTOMER_BY_ID, [id]);
       if (!row) throw new NotFound(`Customer ${id} does not exist`);
       return toCustomer(row);
     },

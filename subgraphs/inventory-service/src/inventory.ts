@@ -2,7 +2,13 @@
 // level. The only file that knows stock arithmetic. A change is one
 // conditional statement, or runs on rows locked in ascending product id
 // order inside the caller's transaction; either way it bumps `version`.
-import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
+import {
+  type Database,
+  Prisma,
+  refusing,
+  type Statement,
+  type Transaction,
+} from '@supply/service-kit/database';
 import {
   Conflict,
   type DomainError,
@@ -130,8 +136,13 @@ export function inventoryDomain(db: Database) {
   };
 }
 
+/** The hottest read of the service (GET /inventory/:productId), a prepared statement. */
+const LEVEL_BY_ID: Statement = {
+  text: `SELECT ${PRODUCT_STOCK_COLUMNS.text} FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.id = $1`,
+};
+
 async function getLevel(db: Database, productId: number): Promise<StockLevel> {
-  const [row] = await readProducts(db.prisma, [Prisma.sql`p.id = ${productId}`]);
+  const [row] = await db.read<ProductStockRow>(LEVEL_BY_ID, [productId]);
   if (!row) throw notFound(productId);
   return toProduct(row).inventory;
 }
