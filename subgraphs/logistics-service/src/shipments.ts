@@ -126,12 +126,13 @@ export function shipmentsDomain({
   reports,
   newTrackingNumber: tracking = newTrackingNumber,
 }: ShipmentsDeps) {
-  /** Inserts the shipment unless the order has a live one; the new id, or undefined. */
+  /** Inserts the shipment unless the order has a live one; the new row, or undefined. */
   async function insertUnlessLive(input: CreateShipmentInput, rules: Quote, at: Date) {
     const { destination: d } = input;
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await db.prisma.$queryRaw<Array<{ id: number }>>`
+        // Every column, named as Prisma names them, so the answer needs no second read.
+        const rows = await db.prisma.$queryRaw<ShipmentRow[]>`
           INSERT INTO shipments (order_id, carrier, service_level, tracking_number, destination_line1,
             destination_city, destination_postal_code, destination_country, weight_grams, cost_cents,
             currency, estimated_delivery_date, created_at, updated_at)
@@ -139,8 +140,13 @@ export function shipmentsDomain({
             ${d.line1}, ${d.city}, ${d.postalCode}, ${d.country}, ${input.weightGrams}, ${rules.costCents},
             ${rules.currency}, ${rules.estimatedDeliveryDate}::date, ${at}, ${at})
           ON CONFLICT (order_id) WHERE status <> 'cancelled' DO NOTHING
-          RETURNING id`;
-        return rows[0]?.id;
+          RETURNING id, order_id AS "orderId", carrier, service_level AS "serviceLevel",
+            tracking_number AS "trackingNumber", status, destination_line1 AS "destinationLine1",
+            destination_city AS "destinationCity", destination_postal_code AS "destinationPostalCode",
+            destination_country AS "destinationCountry", weight_grams AS "weightGrams",
+            cost_cents AS "costCents", currency, estimated_delivery_date AS "estimatedDeliveryDate",
+            created_at AS "createdAt", updated_at AS "updatedAt"`;
+        return rows[0];
       } catch (error) {
         const state = sqlState(error);
         if (state === SQLSTATE.foreignKeyViolation) {
@@ -184,8 +190,8 @@ export function shipmentsDomain({
         at,
       );
       for (let attempt = 1; ; attempt++) {
-        const id = await insertUnlessLive(input, rules, at);
-        if (id !== undefined) return { shipment: await get(id), created: true };
+        const inserted = await insertUnlessLive(input, rules, at);
+        if (inserted) return { shipment: toShipment(inserted), created: true };
         const live = await db.prisma.shipment.findFirst({
           where: { orderId: input.orderId, status: { not: 'cancelled' } },
         });

@@ -55,6 +55,19 @@ describe('POST /shipments', () => {
     });
   });
 
+  it('books in one statement and answers, byte for byte, what reading the shipment back answers', async () => {
+    const orderId = await newOrder(db);
+    logistics.queries.reset();
+    const res = await http.post<string>('/shipments', booking(orderId), { responseType: 'text' });
+    // The report outbox polls shipment_reports in the background: not the booking's cost.
+    const statements = logistics.queries.statements.filter((sql) => !/\bshipment_reports\b/.test(sql));
+    expect(res.status).toBe(201);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/^\s*INSERT INTO shipments[\s\S]*RETURNING/);
+    const { id } = JSON.parse(res.data);
+    expect(res.data).toBe((await http.get<string>(`/shipments/${id}`, { responseType: 'text' })).data);
+  });
+
   it('books a domestic express parcel with Parcelink Air', async () => {
     const orderId = await newOrder(db);
     const destination = { line1: '233 S Wacker Dr', city: 'Chicago', postalCode: '60606', country: 'US' };

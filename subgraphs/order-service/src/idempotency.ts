@@ -13,6 +13,12 @@ import { toProblem } from '@supply/service-kit/http';
 const SCOPE = 'supply-orders';
 const WAIT_STEP_MS = 50;
 
+/** A claimed key; the order its request records is linked to it in the order's own insert. */
+export interface ClaimedKey {
+  scope: string;
+  key: string;
+}
+
 export interface IdempotencyOptions {
   /** How long a replay waits for the first request to finish. */
   waitMs: number;
@@ -57,14 +63,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
 
   return {
     /**
-     * Runs `work` once per key and body. `work` gets a function that links the
-     * key to the order it records, so crash recovery can find the key.
+     * Runs `work` once per key and body. `work` gets the claimed key to link
+     * to the order it records, so crash recovery can find the key.
      */
-    async run<T>(
-      key: string,
-      input: unknown,
-      work: (link: (orderId: number) => Promise<void>) => Promise<T>,
-    ): Promise<T> {
+    async run<T>(key: string, input: unknown, work: (claim: ClaimedKey) => Promise<T>): Promise<T> {
       const hash = requestHash(input);
       const claimed = await prisma.$executeRaw`
         INSERT INTO idempotency_keys (scope, key, request_hash) VALUES (${SCOPE}, ${key}, ${hash})
@@ -75,11 +77,8 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         return body as T;
       }
       const where = { scope_key: { scope: SCOPE, key } };
-      const link = async (orderId: number) => {
-        await prisma.idempotencyKey.update({ where, data: { orderId } });
-      };
       try {
-        const result = await work(link);
+        const result = await work({ scope: SCOPE, key });
         const body = JSON.parse(JSON.stringify(result));
         await prisma.idempotencyKey.update({
           where,

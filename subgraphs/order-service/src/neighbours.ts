@@ -6,15 +6,11 @@ import { createServiceClient } from '@supply/service-kit/client';
 import type { Config } from '@supply/service-kit/config';
 import type { Logger } from '@supply/service-kit/logger';
 import type { AddressInput } from '@supply/service-kit/validation';
+import type { ShipmentSummary } from './orders.ts';
 
 export interface ReservationLine {
   productId: number;
   quantity: number;
-}
-
-export interface BookedShipment {
-  id: number;
-  status: string;
 }
 
 export interface ShipmentRequest {
@@ -52,8 +48,9 @@ export function neighbours(config: Config, logger: Logger) {
         repeatable(`commit-${orderId}`),
       );
     },
-    async bookShipment(request: ShipmentRequest): Promise<BookedShipment> {
-      const { data } = await logistics.post<BookedShipment>(
+    /** The shipment as logistics-service answers it (the contract's fields, a summary's among them). */
+    async bookShipment(request: ShipmentRequest): Promise<ShipmentSummary> {
+      const { data } = await logistics.post<ShipmentSummary>(
         '/shipments',
         request,
         repeatable(`ship-${request.orderId}`),

@@ -1,8 +1,8 @@
 // Orders as stored: their representation, reads, and the status machine.
-// Every status change goes through `transition`: the order's row is locked,
-// the move checked against the machine, and the change and its history row
-// written in one transaction, so no disallowed move is ever written, whatever
-// runs at the same time.
+// Every status change goes through `transition`: one statement locks the
+// order's row, checks the move against the machine, and writes the change and
+// its history row, so no disallowed move is ever written, whatever runs at the
+// same time.
 import type { Database } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
@@ -89,8 +89,7 @@ export const orderInclude = {
 type SummaryRow = Prisma.OrderGetPayload<{ include: typeof summaryInclude }>;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
 type StatusChangeRow = OrderRow['statusHistory'][number];
-type ShipmentRow = OrderRow['shipments'][number];
-type Tx = Prisma.TransactionClient;
+type Client = Prisma.TransactionClient;
 
 export function toOrderSummary(row: SummaryRow): OrderSummary {
   return {
@@ -119,27 +118,40 @@ export function toOrderSummary(row: SummaryRow): OrderSummary {
 }
 
 export function toOrderView(row: OrderRow): OrderView {
-  // Taken apart so the timestamps stay last, where REST answers have always had them.
-  const { createdAt, updatedAt, ...summary } = toOrderSummary(row);
   // The live shipment if there is one, else the latest cancelled one.
   const shipment = row.shipments.find((s) => s.status !== 'cancelled') ?? row.shipments[0];
-  return {
-    ...summary,
-    shipment: shipment ? toShipmentSummary(shipment) : null,
-    history: row.statusHistory.map(toStatusChange),
-    createdAt,
-    updatedAt,
-  };
+  return wholeOrder(
+    toOrderSummary(row),
+    shipment
+      ? toShipmentSummary({
+          ...shipment,
+          estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
+        })
+      : null,
+    row.statusHistory.map(toStatusChange),
+  );
 }
 
-function toShipmentSummary(shipment: ShipmentRow): ShipmentSummary {
+/** The whole order from its parts, whether read back or already in hand. */
+export function wholeOrder(
+  order: OrderSummary,
+  shipment: ShipmentSummary | null,
+  history: StatusChange[],
+): OrderView {
+  // Taken apart so the timestamps stay last, where REST answers have always had them.
+  const { createdAt, updatedAt, ...summary } = order;
+  return { ...summary, shipment, history, createdAt, updatedAt };
+}
+
+/** The summary's fields alone, in the order REST answers them, from a row or logistics' answer. */
+export function toShipmentSummary(shipment: ShipmentSummary): ShipmentSummary {
   return {
     id: shipment.id,
     carrier: shipment.carrier,
     serviceLevel: shipment.serviceLevel,
     trackingNumber: shipment.trackingNumber,
     status: shipment.status,
-    estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
+    estimatedDeliveryDate: shipment.estimatedDeliveryDate,
     costCents: shipment.costCents,
     currency: shipment.currency,
   };
@@ -161,26 +173,63 @@ export interface OrderFilter {
   cursor?: string | null | undefined;
 }
 
+/** A move made: the order's changed columns and its history row. */
+export interface Moved {
+  status: OrderStatus;
+  failureReason: string | null;
+  updatedAt: Date;
+  change: StatusChange;
+}
+
+/** What `transition` did: the move, or where the order stands (null: no such order). */
+export type MoveOutcome = { moved: Moved } | { moved: null; current: OrderStatus | null };
+
 /**
- * Moves an order from one of `from` to `to` and records the change. Returns
- * false when the order was not in any of `from` (someone else moved it).
+ * Moves an order from one of `from` to `to` and records the change, in one
+ * statement. A move racing another waits for the row lock, and is checked
+ * against the status the lock returns (the latest): the UPDATE's own
+ * snapshot of the row may be older, so no condition reads it. When the order
+ * was not in any of `from`, nothing is written.
  */
 export async function transition(
-  tx: Tx,
+  client: Client,
   orderId: number,
   from: readonly OrderStatus[],
   to: OrderStatus,
   reason: string | null = null,
-): Promise<boolean> {
-  const [row] = await tx.$queryRaw<Array<{ status: OrderStatus }>>`
-    SELECT status FROM orders WHERE id = ${orderId} FOR UPDATE`;
-  if (!row || !from.includes(row.status) || !MOVES[row.status].includes(to)) return false;
-  await tx.order.update({
-    where: { id: orderId },
-    data: { status: to, failureReason: to === 'failed' ? reason : null },
-  });
-  await tx.orderStatusHistory.create({ data: { orderId, fromStatus: row.status, toStatus: to, reason } });
-  return true;
+): Promise<MoveOutcome> {
+  const legal = from.filter((status) => MOVES[status].includes(to));
+  const [row] = await client.$queryRaw<
+    Array<{
+      current: OrderStatus;
+      failureReason: string | null;
+      updatedAt: Date | null;
+      changedAt: Date | null;
+    }>
+  >`
+    WITH prev AS (
+      SELECT id, status FROM orders WHERE id = ${orderId} FOR UPDATE
+    ), moved AS (
+      UPDATE orders o SET status = ${to}, failure_reason = ${to === 'failed' ? reason : null}
+      FROM prev WHERE o.id = prev.id AND prev.status = ANY(${legal}::text[])
+      RETURNING o.id, prev.status AS from_status, o.failure_reason, o.updated_at
+    ), logged AS (
+      INSERT INTO order_status_history (order_id, from_status, to_status, reason)
+      SELECT id, from_status, ${to}::text, ${reason}::text FROM moved
+      RETURNING changed_at
+    )
+    SELECT prev.status AS "current", moved.failure_reason AS "failureReason",
+      moved.updated_at AS "updatedAt", logged.changed_at AS "changedAt"
+    FROM prev LEFT JOIN moved ON true LEFT JOIN logged ON true`;
+  if (!row?.updatedAt || !row.changedAt) return { moved: null, current: row?.current ?? null };
+  return {
+    moved: {
+      status: to,
+      failureReason: row.failureReason,
+      updatedAt: row.updatedAt,
+      change: { from: row.current, to, reason, at: row.changedAt },
+    },
+  };
 }
 
 /** Where, order and size of a page of orders; `take` reads one more to tell whether another page follows. */
@@ -246,12 +295,12 @@ export function ordersStore(db: Database) {
       to: OrderStatus,
       reason?: string,
     ): Promise<void> {
-      const moved = await prisma.$transaction((tx) => transition(tx, orderId, from, to, reason ?? null));
-      if (!moved) {
-        const current = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
+      const outcome = await transition(prisma, orderId, from, to, reason ?? null);
+      if (!outcome.moved) {
+        const { current } = outcome;
         if (!current) throw new NotFound(`Order ${orderId} does not exist`);
-        throw new Conflict(`Order ${orderId} is ${current.status}; it cannot become ${to}`, {
-          currentStatus: current.status,
+        throw new Conflict(`Order ${orderId} is ${current}; it cannot become ${to}`, {
+          currentStatus: current,
         });
       }
     },

@@ -4,11 +4,21 @@
 // a booked shipment cancelled, and the order kept as failed with its reason.
 import type { Database } from '@supply/service-kit/database';
 import { Conflict, DomainError, NotFound, Unprocessable } from '@supply/service-kit/errors';
+import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
 import { addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
+import type { ClaimedKey } from './idempotency.ts';
 import type { Neighbours } from './neighbours.ts';
-import { type OrdersStore, type OrderView, transition } from './orders.ts';
+import {
+  type OrderView,
+  type ShipmentSummary,
+  type StatusChange,
+  toOrderSummary,
+  toShipmentSummary,
+  transition,
+  wholeOrder,
+} from './orders.ts';
 
 export const placeOrderInput = z.strictObject({
   customerId: idSchema,
@@ -32,7 +42,6 @@ export type PlaceOrderInput = z.output<typeof placeOrderInput>;
 
 interface Deps {
   db: Database;
-  store: OrdersStore;
   neighbours: Neighbours;
   logger: Logger;
 }
@@ -45,7 +54,7 @@ function mergeLines(items: PlaceOrderInput['items']) {
   return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-export function orderPlacing({ db, store, neighbours, logger }: Deps) {
+export function orderPlacing({ db, neighbours, logger }: Deps) {
   const { prisma } = db;
 
   /** Checks the order against the customer and the catalogue, and prices it. */
@@ -77,32 +86,59 @@ export function orderPlacing({ db, store, neighbours, logger }: Deps) {
     };
   }
 
-  /** Records the priced order as pending, with its first history row. */
-  async function record(input: PlaceOrderInput, link: (orderId: number) => Promise<void>) {
+  /**
+   * Records the priced order as pending with its items and first history row,
+   * and links its Idempotency-Key to it: one statement, so all of it or none.
+   */
+  async function record(input: PlaceOrderInput, claim: ClaimedKey | undefined) {
     const priced = await price(input);
-    const { address } = priced;
-    const order = await prisma.order.create({
-      data: {
-        customerId: priced.customerId,
-        serviceLevel: input.serviceLevel,
-        totalCents: priced.totalCents,
-        currency: priced.currency,
-        shippingLine1: address.line1,
-        shippingCity: address.city,
-        shippingPostalCode: address.postalCode,
-        shippingCountry: address.country,
-        items: { create: priced.lines },
-        statusHistory: { create: { fromStatus: null, toStatus: 'pending' } },
-      },
-    });
-    await link(order.id);
-    return { orderId: order.id, ...priced };
+    const { address, lines } = priced;
+    const [row] = await prisma.$queryRaw<Array<Order & { changedAt: Date; linked: boolean }>>`
+      WITH o AS (
+        INSERT INTO orders (customer_id, status, service_level, total_cents, currency, shipping_line1,
+          shipping_city, shipping_postal_code, shipping_country)
+        VALUES (${priced.customerId}, 'pending', ${input.serviceLevel}, ${priced.totalCents}, ${priced.currency},
+          ${address.line1}, ${address.city}, ${address.postalCode}, ${address.country})
+        RETURNING *
+      ), items AS (
+        INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
+        SELECT o.id, l.product_id, l.quantity, l.unit_price_cents
+        FROM o, unnest(${lines.map((l) => l.productId)}::int[], ${lines.map((l) => l.quantity)}::int[],
+          ${lines.map((l) => l.unitPriceCents)}::int[]) AS l(product_id, quantity, unit_price_cents)
+      ), history AS (
+        INSERT INTO order_status_history (order_id, from_status, to_status)
+        SELECT id, NULL, status FROM o
+        RETURNING changed_at
+      ), linked AS (
+        UPDATE idempotency_keys k SET order_id = o.id FROM o
+        WHERE k.scope = ${claim?.scope ?? null} AND k.key = ${claim?.key ?? null}
+        RETURNING k.key
+      )
+      SELECT o.id, o.customer_id AS "customerId", o.status, o.service_level AS "serviceLevel",
+        o.total_cents AS "totalCents", o.currency, o.shipping_line1 AS "shippingLine1",
+        o.shipping_city AS "shippingCity", o.shipping_postal_code AS "shippingPostalCode",
+        o.shipping_country AS "shippingCountry", o.failure_reason AS "failureReason",
+        o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+        history.changed_at AS "changedAt", EXISTS (SELECT FROM linked) AS linked
+      FROM o, history`;
+    if (!row) throw new Error('recording the order returned no row');
+    const { changedAt, linked, ...order } = row;
+    // Let go meanwhile (recovery takes a claim this old as abandoned): stop before reserving
+    // anything; the pending order is failed by recovery like any other left pending.
+    if (claim && !linked)
+      throw new Error(`Idempotency-Key ${claim.key} was let go before its order was recorded`);
+    const pending: StatusChange = { from: null, to: 'pending', reason: null, at: changedAt };
+    return {
+      ...priced,
+      order: { ...order, items: lines.map((l) => ({ orderId: order.id, ...l })) },
+      pending,
+    };
   }
 
   /** Undoes what the saga did for an order and keeps it as failed with the reason. */
   async function fail(orderId: number, reason: string, shipmentId?: number): Promise<void> {
     await compensate(orderId, shipmentId);
-    await prisma.$transaction((tx) => transition(tx, orderId, ['pending'], 'failed', reason));
+    await transition(prisma, orderId, ['pending'], 'failed', reason);
   }
 
   async function compensate(orderId: number, shipmentId?: number): Promise<void> {
@@ -118,11 +154,9 @@ export function orderPlacing({ db, store, neighbours, logger }: Deps) {
   }
 
   return {
-    async place(
-      input: PlaceOrderInput,
-      link: (orderId: number) => Promise<void> = async () => {},
-    ): Promise<OrderView> {
-      const { orderId, lines, address, weightGrams } = await record(input, link);
+    async place(input: PlaceOrderInput, claim?: ClaimedKey): Promise<OrderView> {
+      const { order, pending, lines, address, weightGrams } = await record(input, claim);
+      const orderId = order.id;
       try {
         await neighbours.reserve(
           orderId,
@@ -132,25 +166,32 @@ export function orderPlacing({ db, store, neighbours, logger }: Deps) {
         await fail(orderId, reasonFor('reserving stock', error));
         throw error;
       }
-      let shipmentId: number;
+      let shipment: ShipmentSummary;
       try {
-        ({ id: shipmentId } = await neighbours.bookShipment({
+        shipment = await neighbours.bookShipment({
           orderId,
           destination: address,
           weightGrams,
           serviceLevel: input.serviceLevel,
-        }));
+        });
       } catch (error) {
         await fail(orderId, reasonFor('booking the shipment', error));
         throw error;
       }
-      const confirmed = await prisma.$transaction((tx) => transition(tx, orderId, ['pending'], 'confirmed'));
-      if (!confirmed) {
+      const { moved } = await transition(prisma, orderId, ['pending'], 'confirmed');
+      if (!moved) {
         // Cancelled (or settled by recovery) while the saga ran: undo what it did.
-        await compensate(orderId, shipmentId);
+        await compensate(orderId, shipment.id);
         throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
       }
-      return store.get(orderId);
+      // Moved from pending, so its history is these two rows and its shipment the one just booked:
+      // the answer is what reading the order back would give, without reading it.
+      const { status, failureReason, updatedAt } = moved;
+      return wholeOrder(
+        toOrderSummary({ ...order, status, failureReason, updatedAt }),
+        toShipmentSummary(shipment),
+        [pending, moved.change],
+      );
     },
     compensate,
   };

@@ -10,7 +10,7 @@ import { orderPlacing, type PlaceOrderInput } from './placing.ts';
 
 export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logger) {
   const store = ordersStore(db);
-  const placing = orderPlacing({ db, store, neighbours, logger });
+  const placing = orderPlacing({ db, neighbours, logger });
   const lifecycle = orderLifecycle({ db, store, neighbours });
   const keys: Idempotency = idempotency(db, { waitMs: 30_000 });
   return {
@@ -22,7 +22,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     /** Places an order; with a key, a replay answers the first result. */
     place: (input: PlaceOrderInput, idempotencyKey?: string) =>
       idempotencyKey
-        ? keys.run(idempotencyKey, input, (link) => placing.place(input, link))
+        ? keys.run(idempotencyKey, input, (claim) => placing.place(input, claim))
         : placing.place(input),
     cancel: lifecycle.cancel,
     recordShipmentEvent: lifecycle.recordShipmentEvent,

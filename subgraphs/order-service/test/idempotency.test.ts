@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openDatabase } from '@supply/service-kit/database';
+import { createLogger } from '@supply/service-kit/logger';
 import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
 import type { AxiosInstance } from 'axios';
+import type { Neighbours } from '../src/neighbours.ts';
+import { orderPlacing } from '../src/placing.ts';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -71,6 +75,35 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     expect(replay.data).toEqual(first.data);
     expect(await count(system.db, 'orders')).toBe(before);
     await system.db.query('UPDATE inventory SET quantity_on_hand = 10 WHERE product_id = $1', [WIDGET]);
+  });
+
+  it('links the key to the order it placed', async () => {
+    const placed = await http.post('/supply-orders', order, withKey('k-linked'));
+    const { rows } = await system.db.query(`SELECT order_id FROM idempotency_keys WHERE key = 'k-linked'`);
+    expect(rows).toEqual([{ order_id: placed.data.id }]);
+  });
+
+  it('stops before reserving anything when its key was let go before the order was recorded', async () => {
+    const calls: string[] = [];
+    const neighbours = {
+      reserve: async () => calls.push('reserve'),
+      release: async () => calls.push('release'),
+    } as unknown as Neighbours;
+    const logger = createLogger('test', 'silent');
+    const db = openDatabase({ url: system.db.url, poolSize: 2, logger });
+    try {
+      const placing = orderPlacing({ db, neighbours, logger });
+      const input = { ...order, serviceLevel: 'standard' as const };
+      await expect(placing.place(input, { scope: 'supply-orders', key: 'k-let-go' })).rejects.toThrow(
+        /was let go/,
+      );
+    } finally {
+      await db.close();
+    }
+    expect(calls).toEqual([]);
+    // Left pending, for the recovery sweep to fail like any order whose saga stopped.
+    const { rows } = await system.db.query(`SELECT status FROM orders ORDER BY id DESC LIMIT 1`);
+    expect(rows).toEqual([{ status: 'pending' }]);
   });
 
   it('answers 400 for a key that is empty or too long', async () => {
