@@ -207,6 +207,7 @@ export function reportMarkdown(report: RunReport): string {
 
 const LATEST = ['<!-- bench:latest -->', '<!-- /bench:latest -->'] as const;
 const HISTORY = ['<!-- bench:history -->', '<!-- /bench:history -->'] as const;
+const HISTORY_RATIOS = ['(3)/(4)', '(3)/(7)', '(1)/(1f)'];
 const HISTORY_HEAD = [
   '| date | commit | settings | (1) | (1f) | (2) | (3) | (4) | (7) | (5) | (3)/(4) | (3)/(7) | (1)/(1f) |',
   '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -244,9 +245,9 @@ function historyRow(report: RunReport): string {
   // req/s of a run that shared the machine are low; its row says so.
   const shared = report.warnings.some((warning) => warning.includes('other processes'));
   const brief = shared ? `${report.brief}, machine shared` : report.brief;
-  return `| ${report.when.toISOString().slice(0, 10)} | ${report.commit} | ${brief} | ${names.map(rps).join(' | ')} | ${ratios(
-    report,
-  )
+  // The history keeps the columns it started with; newer ratios are in the latest run only.
+  const kept = ratios(report).filter((r) => HISTORY_RATIOS.some((prefix) => r.name.startsWith(prefix)));
+  return `| ${report.when.toISOString().slice(0, 10)} | ${report.commit} | ${brief} | ${names.map(rps).join(' | ')} | ${kept
     .map((r) => fixed(r.value, 2))
     .join(' | ')} |`;
 }

@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     when: new Date(),
     commit: commit(),
     settings: settings(options),
-    brief: `${duration} s, ${connections} conn., ${logLevel}, pool ${poolSize}${profile ? ', profiled' : ''}`,
+    brief: `Node ${process.versions.node.split('.')[0]}, ${duration} s, ${connections} conn., ${logLevel}, pool ${poolSize}${profile ? ', profiled' : ''}`,
     machine: machine(version),
     data: loaded.data,
     loadSeconds: loaded.seconds,
