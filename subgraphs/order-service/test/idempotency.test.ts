@@ -77,6 +77,16 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     await system.db.query('UPDATE inventory SET quantity_on_hand = 10 WHERE product_id = $1', [WIDGET]);
   });
 
+  it('replays a 404 with every member of the first answer', async () => {
+    const unknown = { customerId: WITH_ADDRESS, items: [{ productId: 999_999, quantity: 1 }] };
+    const first = await http.post('/supply-orders', unknown, withKey('k-unknown-product'));
+    expect(first.status).toBe(404);
+    expect(first.data.productIds).toEqual([999_999]);
+    const replay = await http.post('/supply-orders', unknown, withKey('k-unknown-product'));
+    expect(replay.status).toBe(404);
+    expect(replay.data).toEqual(first.data);
+  });
+
   it('links the key to the order it placed', async () => {
     const placed = await http.post('/supply-orders', order, withKey('k-linked'));
     const { rows } = await system.db.query(`SELECT order_id FROM idempotency_keys WHERE key = 'k-linked'`);
