@@ -3,7 +3,7 @@ import { createLogger } from '@supply/service-kit/logger';
 import { exitOnCrash, loadConfigOrExit, onShutdown } from '@supply/service-kit/service';
 import { buildGateway } from './app.ts';
 
-const config = loadConfigOrExit('gateway', 8080);
+const config = loadConfigOrExit('gateway', 8080, { database: false });
 const logger = createLogger('gateway', config.logLevel);
 exitOnCrash(logger);
 if (!config.apiKeys) logger.warn('API_KEYS is not set: every route is open to every caller');

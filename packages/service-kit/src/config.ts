@@ -121,7 +121,17 @@ export interface Config {
   serviceApiKey: string | undefined;
 }
 
-export function loadConfig(service: string, defaultPort: number, env: Env = process.env): Config {
+export interface ConfigNeeds {
+  /** False for a process that opens no database (the gateway): its password is not checked. */
+  database?: boolean;
+}
+
+export function loadConfig(
+  service: string,
+  defaultPort: number,
+  env: Env = process.env,
+  needs: ConfigNeeds = {},
+): Config {
   // An empty variable counts as unset, as shells and env files often leave them.
   const given = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
@@ -153,7 +163,7 @@ export function loadConfig(service: string, defaultPort: number, env: Env = proc
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,
   };
-  if (config.nodeEnv === 'production') refuseInsecureProduction(config);
+  if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
   return config;
 }
 
@@ -168,11 +178,11 @@ function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
   return url.toString();
 }
 
-function refuseInsecureProduction(config: Config): void {
+function refuseInsecureProduction(config: Config, database: boolean): void {
   const problems: string[] = [];
   if (!config.apiKeys) problems.push('  API_KEYS: must be set in production (comma-separated key:role)');
   const password = decodeURIComponent(new URL(config.databaseUrl).password);
-  if (DEFAULT_DB_PASSWORDS.has(password)) {
+  if (database && DEFAULT_DB_PASSWORDS.has(password)) {
     problems.push('  DATABASE_URL / DB_PASSWORD: the database password is a default; set a real one');
   }
   if (problems.length > 0) {

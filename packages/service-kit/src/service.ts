@@ -1,7 +1,7 @@
 // How a process starts and stops: config, logger, database and migrations,
 // then the app; on SIGTERM or SIGINT in-flight requests finish before exit.
 import type { Express } from 'express';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, type ConfigNeeds, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './database.ts';
 import { listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -26,9 +26,9 @@ export interface ServiceSpec {
 }
 
 /** Reads the configuration or exits with a message that names each bad variable. */
-export function loadConfigOrExit(name: string, defaultPort: number): Config {
+export function loadConfigOrExit(name: string, defaultPort: number, needs?: ConfigNeeds): Config {
   try {
-    return loadConfig(name, defaultPort);
+    return loadConfig(name, defaultPort, process.env, needs);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

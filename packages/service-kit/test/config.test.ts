@@ -231,6 +231,16 @@ describe('loadConfig in production', () => {
     expect(message).toContain('DB_PASSWORD');
   });
 
+  it('does not ask a process without a database (the gateway) for a database password', () => {
+    const { DB_PASSWORD: _, ...gatewayEnv } = production;
+    const config = loadConfig('gateway', 8080, gatewayEnv, { database: false });
+    expect(config.nodeEnv).toBe('production');
+    expect(() => loadConfig('gateway', 8080, { NODE_ENV: 'production' }, { database: false })).toThrow(
+      /API_KEYS/,
+    );
+    expect(() => loadConfig('crm-api', 3000, gatewayEnv)).toThrow(/password is a default/);
+  });
+
   it('starts with API keys and a real password', () => {
     const config = loadConfig('crm-api', 3000, production);
     expect(config.nodeEnv).toBe('production');
