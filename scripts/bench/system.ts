@@ -3,7 +3,6 @@
 // tracked, so a failure or Ctrl-C stops all of them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { createInterface } from 'node:readline';
 import axios from 'axios';
 
@@ -29,8 +28,6 @@ export interface LaunchSpec {
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
-// Ports that browsers and fetch refuse (WHATWG "bad ports") within reach of the OS's range.
-const BAD_PORTS = new Set([6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080]);
 
 export function createFleet(root: string) {
   const procs: Proc[] = [];
@@ -139,21 +136,5 @@ export function rssMiB(pid: number | undefined): number | undefined {
     return kib === undefined ? undefined : Number(kib) / 1024;
   } catch {
     return undefined;
-  }
-}
-
-/** A port that is free now (the OS picks it), never one of the bad ports. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.unref();
-      server.on('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (!BAD_PORTS.has(port)) return port;
   }
 }
