@@ -204,7 +204,7 @@ CREATE TABLE idempotency_keys (
   request_hash    text NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
   state           text NOT NULL DEFAULT 'in_progress' CHECK (state IN ('in_progress', 'completed')),
   response_status integer CHECK (response_status BETWEEN 100 AND 599),
-  response_body   jsonb,
+  response_body   json,  -- json, not jsonb: a replay answers the first answer's text, keys in order
   order_id        integer REFERENCES orders (id) ON DELETE SET NULL,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),

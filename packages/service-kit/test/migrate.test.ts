@@ -175,3 +175,27 @@ describe('a migration step that fails', () => {
     }
   });
 });
+
+describe('migrate on a database from before 0002', () => {
+  it('turns idempotency answers into json, keeping the stored ones', async () => {
+    const url = await emptyDatabase('0002');
+    await migrate({ databaseUrl: url, logger });
+    // The database as 0001 left it: answers in jsonb, 0002 not yet applied.
+    await adminQuery(url, 'ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE jsonb');
+    await adminQuery(url, `DELETE FROM schema_migrations WHERE version = '0002_idempotency_response_json'`);
+    await adminQuery(
+      url,
+      `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body)
+       VALUES ('supply-orders', 'k1', repeat('a', 64), 'completed', 201, '{"id": 7, "status": "confirmed"}')`,
+    );
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0002_idempotency_response_json']);
+    const { rows } = await adminQuery<{ type: string; body: string }>(
+      url,
+      `SELECT pg_typeof(response_body)::text AS type, response_body::text AS body FROM idempotency_keys`,
+    );
+    expect(rows).toEqual([{ type: 'json', body: '{"id": 7, "status": "confirmed"}' }]);
+  });
+});

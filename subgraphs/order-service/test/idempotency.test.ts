@@ -77,6 +77,20 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     await system.db.query('UPDATE inventory SET quantity_on_hand = 10 WHERE product_id = $1', [WIDGET]);
   });
 
+  it('replays a 201 and a 409 with the very text of the first answer', async () => {
+    const raw = { ...withKey('k-text'), transformResponse: (text: string) => text };
+    const first = await http.post('/supply-orders', order, raw);
+    const replay = await http.post('/supply-orders', order, raw);
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(replay.data).toBe(first.data);
+    const short = { customerId: WITH_ADDRESS, items: [{ productId: WIDGET, quantity: 500 }] };
+    const refused = { ...withKey('k-text-409'), transformResponse: (text: string) => text };
+    const firstRefusal = await http.post('/supply-orders', short, refused);
+    expect(firstRefusal.status).toBe(409);
+    expect((await http.post('/supply-orders', short, refused)).data).toBe(firstRefusal.data);
+  });
+
   it('replays a 404 with every member of the first answer', async () => {
     const unknown = { customerId: WITH_ADDRESS, items: [{ productId: 999_999, quantity: 1 }] };
     const first = await http.post('/supply-orders', unknown, withKey('k-unknown-product'));
