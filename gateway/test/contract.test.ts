@@ -4,26 +4,20 @@
 // every process an operation touches.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, seed, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
+import { type StartedGateway, startGateway } from '@supply/test-support/gateway';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { type System, startSystem } from '@supply/test-support/system';
-import {
-  counters,
-  resetCounters,
-  servicesOf,
-  startTestGateway,
-  subgraphEnv,
-  type TestGateway,
-} from './harness.ts';
+import { counters, resetCounters, servicesOf, subgraphEnv } from './harness.ts';
 import { CUSTOMER, DASHBOARD, PLACE_ORDER } from './operations.ts';
 
 const KEYS = { API_KEYS: 'reader-key:reader,writer-key:writer', SERVICE_API_KEY: 'service-key' };
 
 let system: System;
-let gateway: TestGateway;
+let gateway: StartedGateway;
 
 beforeAll(async () => {
   system = await startSystem({ seed, env: KEYS });
-  gateway = await startTestGateway({ ...subgraphEnv(system), ...KEYS });
+  gateway = await startGateway({ ...subgraphEnv(system), ...KEYS });
 });
 
 afterAll(async () => {

@@ -3,9 +3,10 @@
 // fetches as a page of 5. Lists page forward by cursor without gaps.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestDatabase } from '@supply/test-support/database';
+import { type StartedGateway, startGateway } from '@supply/test-support/gateway';
 import { graphql } from '@supply/test-support/http';
 import { type System, startSystem } from '@supply/test-support/system';
-import { counters, resetCounters, startTestGateway, subgraphEnv, type TestGateway } from './harness.ts';
+import { counters, resetCounters, subgraphEnv } from './harness.ts';
 import { DASHBOARD } from './operations.ts';
 
 const CUSTOMERS = 12;
@@ -46,11 +47,11 @@ async function seedOrders(db: TestDatabase) {
 }
 
 let system: System;
-let gateway: TestGateway;
+let gateway: StartedGateway;
 
 beforeAll(async () => {
   system = await startSystem({ seed: seedOrders });
-  gateway = await startTestGateway(subgraphEnv(system));
+  gateway = await startGateway(subgraphEnv(system));
   // The first operation warms Prisma and the query planner, and order-service's recovery
   // sweep runs once at start: neither belongs to what the dashboard costs.
   await graphql(gateway.url, DASHBOARD, { first: 1 });

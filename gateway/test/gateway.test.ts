@@ -7,7 +7,7 @@ import { startService } from '@supply/test-support/services';
 import { type System, startSystem } from '@supply/test-support/system';
 import { composeSupergraph, SUPERGRAPH_FILE } from '../../scripts/supergraph.ts';
 import { buildApp as buildOrders } from '../../subgraphs/order-service/src/app.ts';
-import { counters, resetCounters, startTestGateway, subgraphEnv, type TestGateway } from './harness.ts';
+import { counters, resetCounters, subgraphEnv } from './harness.ts';
 import { SANDBOX_INTROSPECTION } from './operations.ts';
 
 let system: System;
@@ -117,12 +117,12 @@ describe('in production', () => {
     DB_PASSWORD: 'a-real-secret',
   };
   const reader = { authorization: 'Bearer reader-key' };
-  let closed: TestGateway;
-  let opened: TestGateway;
+  let closed: StartedGateway;
+  let opened: StartedGateway;
 
   beforeAll(async () => {
-    closed = await startTestGateway({ ...subgraphEnv(system), ...production });
-    opened = await startTestGateway({ ...subgraphEnv(system), ...production, GRAPHQL_SANDBOX: 'true' });
+    closed = await startGateway({ ...subgraphEnv(system), ...production });
+    opened = await startGateway({ ...subgraphEnv(system), ...production, GRAPHQL_SANDBOX: 'true' });
   });
   afterAll(async () => {
     await closed?.close();
@@ -190,7 +190,7 @@ describe('order-service on its production port', () => {
         env: { INVENTORY_SERVICE_URL: system.inventory.url, LOGISTICS_SERVICE_URL: system.logistics.url },
         build: (deps) => buildOrders(deps, { pendingTimeoutMs: 60_000, intervalMs: 60_000 }),
       });
-      const viaPort6000 = await startTestGateway({
+      const viaPort6000 = await startGateway({
         ...subgraphEnv(system),
         ORDER_SERVICE_URL: 'http://127.0.0.1:6000',
       });

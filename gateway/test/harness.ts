@@ -1,41 +1,15 @@
-// A gateway started in front of a started system, with its log lines kept
-// (test-support's startGateway drops them), and the counters tests read.
-import { type Env, loadConfig } from '@supply/service-kit/config';
-import { listen } from '@supply/service-kit/http';
-import { capturingLogger, NEIGHBOUR_URLS, NOWHERE, type StartedService } from '@supply/test-support/services';
+// The system's subgraph URLs as a gateway's environment, and the counters
+// the gateway tests read.
+import type { Env } from '@supply/service-kit/config';
+import type { StartedService } from '@supply/test-support/services';
 import type { System } from '@supply/test-support/system';
-import { buildGateway } from '../src/app.ts';
 
-export interface TestGateway {
-  url: string;
-  logs: Array<Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/** The system's subgraph URLs as the gateway's environment (none: every subgraph unreachable). */
-export function subgraphEnv(system?: System): Env {
-  if (!system) return Object.fromEntries(NEIGHBOUR_URLS.map((name) => [name, NOWHERE]));
+export function subgraphEnv(system: System): Env {
   return {
     CRM_API_URL: system.crm.url,
     INVENTORY_SERVICE_URL: system.inventory.url,
     LOGISTICS_SERVICE_URL: system.logistics.url,
     ORDER_SERVICE_URL: system.orders.url,
-  };
-}
-
-/** Starts a gateway with `env` over NODE_ENV=test; its logs are kept at info. */
-export async function startTestGateway(env: Env): Promise<TestGateway> {
-  const config = loadConfig('gateway', 0, { NODE_ENV: 'test', LOG_LEVEL: 'info', ...subgraphEnv(), ...env });
-  const { logger, logs } = capturingLogger('gateway', config.logLevel);
-  const gateway = await buildGateway({ config, logger });
-  const server = await listen(gateway.app, 0, '127.0.0.1');
-  return {
-    url: server.url,
-    logs,
-    close: async () => {
-      await server.close();
-      await gateway.close();
-    },
   };
 }
 

@@ -5,12 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@supply/service-kit/logger';
+import { type StartedGateway, startGateway } from '@supply/test-support/gateway';
 import { graphql } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
 import { type System, startSystem } from '@supply/test-support/system';
 import { SubgraphDataSource } from '../src/data-source.ts';
 import { InflightQueries } from '../src/inflight.ts';
-import { counters, resetCounters, startTestGateway, subgraphEnv, type TestGateway } from './harness.ts';
+import { counters, resetCounters, subgraphEnv } from './harness.ts';
 import { DASHBOARD } from './operations.ts';
 
 /** A subgraph stand-in that counts requests and answers each only when released. */
@@ -210,7 +211,7 @@ describe('the gateway, with 24 identical dashboards at once', () => {
     await system?.stop();
   });
 
-  async function burst(gateway: TestGateway) {
+  async function burst(gateway: StartedGateway) {
     await graphql(gateway.url, DASHBOARD, { first: 20 });
     resetCounters(system);
     const answers = await Promise.all(
@@ -225,7 +226,7 @@ describe('the gateway, with 24 identical dashboards at once', () => {
   }
 
   it('shares subgraph fetches (fewer than one per dashboard per subgraph), and the answers are all the same', async () => {
-    const gateway = await startTestGateway(subgraphEnv(system));
+    const gateway = await startGateway(subgraphEnv(system));
     try {
       const fetches = await burst(gateway);
       for (const count of Object.values(fetches)) expect(count).toBeLessThan(24);
@@ -235,7 +236,7 @@ describe('the gateway, with 24 identical dashboards at once', () => {
   });
 
   it('with SUBGRAPH_DEDUPLICATION=false, fetches every subgraph once per dashboard', async () => {
-    const gateway = await startTestGateway({ ...subgraphEnv(system), SUBGRAPH_DEDUPLICATION: 'false' });
+    const gateway = await startGateway({ ...subgraphEnv(system), SUBGRAPH_DEDUPLICATION: 'false' });
     try {
       expect(await burst(gateway)).toEqual({ crm: 24, inventory: 24, logistics: 24, orders: 24 });
     } finally {

@@ -5,19 +5,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, seed, WITH_ADDRESS } from '@supply/test-support/catalogue';
+import { type StartedGateway, startGateway } from '@supply/test-support/gateway';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { freePort, type HungServer, startHungServer } from '@supply/test-support/network';
 import { type System, startSystem } from '@supply/test-support/system';
 import { LIMITS } from '../src/limits.ts';
-import { counters, resetCounters, startTestGateway, subgraphEnv, type TestGateway } from './harness.ts';
+import { counters, resetCounters, subgraphEnv } from './harness.ts';
 import { aliasedIds, DASHBOARD, dashboardWithPage, nestedOrders, PLACE_ORDER } from './operations.ts';
 
 let system: System;
-let gateway: TestGateway;
+let gateway: StartedGateway;
 
 beforeAll(async () => {
   system = await startSystem({ seed });
-  gateway = await startTestGateway(subgraphEnv(system));
+  gateway = await startGateway(subgraphEnv(system));
   const placed = await graphql(gateway.url, PLACE_ORDER, {
     input: { customerId: WITH_ADDRESS, items: [{ productId: GADGET, quantity: 2 }] },
   });
@@ -149,8 +150,12 @@ describe('a failing subgraph', () => {
   });
 
   /** A gateway like the main one but with `subgraph` at `url`, each fetch bounded to 500 ms. */
-  async function withSubgraphAt(variable: string, url: string, run: (gateway: TestGateway) => Promise<void>) {
-    const broken = await startTestGateway({
+  async function withSubgraphAt(
+    variable: string,
+    url: string,
+    run: (gateway: StartedGateway) => Promise<void>,
+  ) {
+    const broken = await startGateway({
       ...subgraphEnv(system),
       [variable]: url,
       SUBGRAPH_TIMEOUT_MS: '500',
