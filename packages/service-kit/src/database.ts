@@ -81,7 +81,11 @@ export function openDatabase(options: DatabaseOptions): Database {
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
-    close: () => prisma.$disconnect(),
+    close: async () => {
+      await prisma.$disconnect();
+      // Prisma ends the pool only if it ever connected; reads alone may have used it.
+      if (!pool.ended) await pool.end();
+    },
   };
 }
 

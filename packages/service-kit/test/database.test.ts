@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { type Database, openDatabase } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
+import { waitFor } from '@supply/test-support/network';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -61,4 +62,19 @@ it('reads rows with a prepared statement of its own, counted as sent', async () 
   }
   expect(sent).toEqual([statement.text, statement.text, statement.text]);
   expect((await prepared()).filter((text) => text === statement.text)).toHaveLength(1);
+});
+
+it('closes its connections on close, also when only read() has used them', async () => {
+  const connections = async () => {
+    const { rows } = await testDb.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    return rows[0]?.n as number;
+  };
+  const before = await connections();
+  const readsOnly = openDatabase({ url: testDb.url, poolSize: 1, logger: createLogger('test', 'silent') });
+  await readsOnly.read({ text: 'SELECT 1 AS one' }, []);
+  expect(await connections()).toBe(before + 1);
+  await readsOnly.close();
+  expect(await waitFor(async () => (await connections()) === before, 'the connection to close')).toBe(true);
 });
