@@ -38,19 +38,19 @@ export class InflightQueries {
         }
       }
       const key = `${url}\n${authorization(init)}\n${body}`;
-      let answer = this.inflight.get(key);
-      if (!answer) {
-        answer = fetcher(url, init).then(readAnswer);
-        const shared = answer;
-        this.inflight.set(key, shared);
-        const forget = () => {
-          if (this.inflight.get(key) === shared) this.inflight.delete(key);
-        };
-        shared.then(forget, forget);
-      }
       // Each caller parses its own copy: the gateway merges into what it is given.
-      return toResponse(await answer);
+      return toResponse(await (this.inflight.get(key) ?? this.fetchShared(key, fetcher(url, init))));
     };
+  }
+
+  private fetchShared(key: string, response: Promise<FetcherResponse>): Promise<Answer> {
+    const answer = response.then(readAnswer);
+    this.inflight.set(key, answer);
+    const forget = () => {
+      if (this.inflight.get(key) === answer) this.inflight.delete(key);
+    };
+    answer.then(forget, forget);
+    return answer;
   }
 
   /** Fetches under way now (for tests and diagnostics). */
@@ -59,9 +59,9 @@ export class InflightQueries {
   }
 }
 
+/** @apollo/gateway hands the fetcher its headers with lower-case names. */
 function authorization(init: FetcherRequestInit | undefined): string {
-  const headers = (init?.headers ?? {}) as Record<string, string>;
-  return headers.authorization ?? headers.Authorization ?? '';
+  return init?.headers?.authorization ?? '';
 }
 
 async function readAnswer(response: FetcherResponse): Promise<Answer> {

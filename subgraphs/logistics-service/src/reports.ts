@@ -3,7 +3,7 @@
 // right after the move commits, and by a periodic sweep that any replica may
 // run. Delivery is at least once and in order per shipment.
 import type { AxiosInstance } from '@supply/service-kit/client';
-import { type Database, Prisma } from '@supply/service-kit/database';
+import { type Database, Prisma, type Transaction } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
 
 export const reportedStatuses = ['in_transit', 'delivered'] as const;
@@ -178,7 +178,7 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
   return {
     /** Queues a report inside the transaction of the status move it reports. */
     async record(
-      tx: Prisma.TransactionClient,
+      tx: Transaction,
       report: { shipmentId: number; orderId: number; status: ReportedStatus },
     ): Promise<void> {
       // Raw SQL so created_at and next_attempt_at come from the database clock the

@@ -3,7 +3,7 @@
 // order's row, checks the move against the machine, and writes the change and
 // its history row, so no disallowed move is ever written, whatever runs at the
 // same time.
-import type { Database } from '@supply/service-kit/database';
+import type { Database, Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
@@ -89,7 +89,6 @@ export const orderInclude = {
 type SummaryRow = Prisma.OrderGetPayload<{ include: typeof summaryInclude }>;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
 type StatusChangeRow = OrderRow['statusHistory'][number];
-type Client = Prisma.TransactionClient;
 
 export function toOrderSummary(row: SummaryRow): OrderSummary {
   return {
@@ -192,7 +191,7 @@ export type MoveOutcome = { moved: Moved } | { moved: null; current: OrderStatus
  * was not in any of `from`, nothing is written.
  */
 export async function transition(
-  client: Client,
+  client: Transaction,
   orderId: number,
   from: readonly OrderStatus[],
   to: OrderStatus,
