@@ -62,13 +62,14 @@ export interface CustomerFilter {
   cursor?: string | null | undefined;
 }
 
+/** A customer's columns under the names Prisma gives them, for raw reads. */
+const CUSTOMER_COLUMNS = Prisma.sql`
+  id, name, email, phone, company, address_line1 AS "addressLine1", address_city AS "addressCity",
+  address_postal_code AS "addressPostalCode", address_country AS "addressCountry",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 /** The hottest read of the CRM (GET /customers/:id), a prepared statement. */
-const CUSTOMER_BY_ID: Statement = {
-  text: `SELECT id, name, email, phone, company, address_line1 AS "addressLine1", address_city AS "addressCity",
-      address_postal_code AS "addressPostalCode", address_country AS "addressCountry",
-      created_at AS "createdAt", updated_at AS "updatedAt"
-    FROM customers WHERE id = $1`,
-};
+const CUSTOMER_BY_ID: Statement = { text: `SELECT ${CUSTOMER_COLUMNS.text} FROM customers WHERE id = $1` };
 
 export function toCustomer(row: CustomerRow): Customer {
   const { addressLine1, addressCity, addressPostalCode, addressCountry } = row;
@@ -160,16 +161,11 @@ export function customersDomain(db: Database) {
         );
       }
       const rows = await prisma.$queryRaw<CustomerRow[]>`
-        SELECT id, name, email, phone, company,
-               address_line1 AS "addressLine1", address_city AS "addressCity",
-               address_postal_code AS "addressPostalCode", address_country AS "addressCountry",
-               created_at AS "createdAt", updated_at AS "updatedAt"
-        FROM customers
+        SELECT ${CUSTOMER_COLUMNS} FROM customers
         WHERE ${Prisma.join(conditions, ' AND ')}
         ORDER BY id
         LIMIT ${filter.limit + 1}`;
-      const page = toPage(rows, filter.limit);
-      return { items: page.items.map(toCustomer), nextCursor: page.nextCursor };
+      return toPage(rows.map(toCustomer), filter.limit);
     },
   };
 }

@@ -265,15 +265,13 @@ export function ordersStore(db: Database) {
     /** A page of whole orders, as REST answers it. */
     async list(filter: OrderFilter): Promise<Page<OrderView>> {
       const rows = await prisma.order.findMany({ ...pageQuery(filter), include: orderInclude });
-      const page = toPage(rows, filter.limit);
-      return { items: page.items.map(toOrderView), nextCursor: page.nextCursor };
+      return toPage(rows.map(toOrderView), filter.limit);
     },
 
     /** A page of orders with their items only, for GraphQL. */
     async listSummaries(filter: OrderFilter): Promise<Page<OrderSummary>> {
       const rows = await prisma.order.findMany({ ...pageQuery(filter), include: summaryInclude });
-      const page = toPage(rows, filter.limit);
-      return { items: page.items.map(toOrderSummary), nextCursor: page.nextCursor };
+      return toPage(rows.map(toOrderSummary), filter.limit);
     },
 
     /** The history of each of these orders, oldest first, read in one statement. */
