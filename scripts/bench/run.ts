@@ -22,7 +22,7 @@ import {
   type ScenarioResult,
   writeDocument,
 } from './report.ts';
-import { DASHBOARD_BODY, SCENARIOS, type ScenarioName } from './scenarios.ts';
+import { DASHBOARD_BODY, SCENARIO_NAMES, SCENARIOS, type ScenarioName, type Target } from './scenarios.ts';
 import { type BenchDatabase, loadData, type StartedSystem, startDatabase, startSystem } from './setup.ts';
 import { findSeqScans } from './statements.ts';
 import { createFleet, rssMiB } from './system.ts';
@@ -65,7 +65,7 @@ async function stop(code: number, reason?: string): Promise<void> {
 /** The dashboard as the gateway, the floor and the peers answer it: they must agree, or the floor measures other work. */
 async function compareDashboards(system: StartedSystem): Promise<string[]> {
   const answers: Array<[string, string]> = [];
-  for (const name of ['gateway', 'gateway-nodedup', 'floor', 'hive-gateway', 'hive-gateway-nodedup']) {
+  for (const name of DASHBOARD_TARGETS) {
     const proc = system.procs[name];
     if (!proc) continue;
     const { data } = await axios.post(`${proc.url}/graphql`, DASHBOARD_BODY, {
@@ -106,13 +106,12 @@ function settings(o: BenchOptions): string {
   ].join(', ');
 }
 
-// Which scenario "under load" means for each process's memory.
-const LOAD_OF: Record<string, ScenarioName> = {
-  'gateway-nodedup': 'dashboard-nodedup',
-  floor: 'dashboard-floor',
-  'hive-gateway': 'dashboard-hive',
-  'hive-gateway-nodedup': 'dashboard-hive-nodedup',
-};
+// The processes that answer the dashboard, each with its own dashboard scenario; the
+// services' "under load" is the gateway's dashboard.
+const DASHBOARD_OF = new Map(
+  SCENARIO_NAMES.filter((name) => SCENARIOS[name].graphql).map((name) => [SCENARIOS[name].target, name]),
+);
+const DASHBOARD_TARGETS = [...DASHBOARD_OF.keys()];
 
 function summariseProfiles(dir: string, window?: RunWindow): string {
   // One folder per process; node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile,
@@ -170,7 +169,7 @@ async function runScenarios(context: MeasureContext, system: StartedSystem, warn
 
 function memoryRows(idle: Map<string, number | undefined>, peaks: Scenarios['peaks']): MemoryRow[] {
   return fleet.procs.map((proc) => {
-    const during = LOAD_OF[proc.name] ?? 'dashboard';
+    const during = DASHBOARD_OF.get(proc.name as Target) ?? 'dashboard';
     const loadedMiB = peaks.get(during)?.get(proc.name);
     const label = loadedMiB ? `(${SCENARIOS[during].label}) ${during}` : undefined;
     return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, during: label };
