@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import axios from 'axios';
 import { prettyFactory } from 'pino-pretty';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
+import { entryOf, SERVICES } from './services.ts';
 
 interface ProcessSpec {
   name: string;
@@ -23,22 +24,11 @@ function portOf(variable: string, fallback: number): number {
 }
 
 const ALL: ProcessSpec[] = [
-  { name: 'crm-api', entry: 'subgraphs/crm-api/src/main.ts', port: portOf('CRM_API_URL', 3000) },
-  {
-    name: 'inventory-service',
-    entry: 'subgraphs/inventory-service/src/main.ts',
-    port: portOf('INVENTORY_SERVICE_URL', 4000),
-  },
-  {
-    name: 'logistics-service',
-    entry: 'subgraphs/logistics-service/src/main.ts',
-    port: portOf('LOGISTICS_SERVICE_URL', 5000),
-  },
-  {
-    name: 'order-service',
-    entry: 'subgraphs/order-service/src/main.ts',
-    port: portOf('ORDER_SERVICE_URL', 6000),
-  },
+  ...SERVICES.map((service) => ({
+    name: service.name,
+    entry: entryOf(service.name),
+    port: portOf(service.variable, service.port),
+  })),
   { name: 'gateway', entry: 'gateway/src/main.ts', port: Number(process.env.GATEWAY_PORT ?? 8080) },
 ];
 const PROCESSES = ALL.filter((spec) => existsSync(path.join(ROOT, spec.entry)));
@@ -84,10 +74,7 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
-    CRM_API_URL: url('crm-api'),
-    INVENTORY_SERVICE_URL: url('inventory-service'),
-    LOGISTICS_SERVICE_URL: url('logistics-service'),
-    ORDER_SERVICE_URL: url('order-service'),
+    ...Object.fromEntries(SERVICES.map((service) => [service.variable, url(service.name)])),
   };
   for (const spec of PROCESSES) {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {

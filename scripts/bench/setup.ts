@@ -6,18 +6,13 @@ import { migrate } from '@supply/service-kit/migrate';
 import { freePort } from '@supply/test-support/network';
 import pg from 'pg';
 import { startEmbeddedDb } from '../embedded-db.ts';
+import { entryOf, SERVICES } from '../services.ts';
 import { loadVolume } from './data.ts';
 import { hiveGateway } from './hive.ts';
 import type { Target } from './scenarios.ts';
 import { enableStatements } from './statements.ts';
 import type { Fleet, LaunchSpec, Proc } from './system.ts';
 
-const SERVICES = [
-  { name: 'crm-api', graph: 'crm', variable: 'CRM_API_URL' },
-  { name: 'inventory-service', graph: 'inventory', variable: 'INVENTORY_SERVICE_URL' },
-  { name: 'logistics-service', graph: 'logistics', variable: 'LOGISTICS_SERVICE_URL' },
-  { name: 'order-service', graph: 'orders', variable: 'ORDER_SERVICE_URL' },
-] as const;
 const HIVES = ['hive-gateway', 'hive-gateway-nodedup'] as const;
 
 export interface BenchDatabase {
@@ -132,7 +127,7 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     };
   };
   const specs = [
-    ...SERVICES.map((s) => node(s.name, path.join('subgraphs', s.name, 'src', 'main.ts'))),
+    ...SERVICES.map((s) => node(s.name, entryOf(s.name))),
     node('gateway', path.join('gateway', 'src', 'main.ts')),
   ];
   if (options.targets.has('gateway-nodedup')) {
