@@ -5,15 +5,11 @@ import { openDatabase } from '@supply/service-kit/database';
 import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
+import { SERVICES } from '../../../scripts/services.ts';
 
 /** A closed port (discard): connections to it are refused at once. */
 export const NOWHERE = 'http://127.0.0.1:9';
-export const NEIGHBOUR_URLS = [
-  'CRM_API_URL',
-  'INVENTORY_SERVICE_URL',
-  'LOGISTICS_SERVICE_URL',
-  'ORDER_SERVICE_URL',
-];
+export const NEIGHBOUR_URLS: string[] = SERVICES.map((service) => service.variable);
 
 export interface StartedService {
   url: string;
