@@ -5,7 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '@supply/service-kit/logger';
 import type { GraphQLFormattedError } from 'graphql';
 
-/** The codes of the contract (see CONTRACT.md, GraphQL). */
+/** The codes of the contract (docs/contract.md, GraphQL). */
 export const CONTRACT_CODES = new Set([
   'BAD_USER_INPUT',
   'NOT_FOUND',

@@ -59,7 +59,7 @@ function find(report: RunReport, name: ScenarioName): LoadResult | undefined {
   return report.scenarios.find((s) => s.name === name)?.load;
 }
 
-/** The ratios the issue asks for; absolute numbers vary from machine to machine, these less. */
+/** The ratios docs/PERFORMANCE.md aims at; absolute numbers vary from machine to machine, these less. */
 export function ratios(report: RunReport): Array<{ name: string; value?: number; aim?: number }> {
   const ratio = (a: ScenarioName, b: ScenarioName) => {
     const x = find(report, a)?.rps;

@@ -26,7 +26,7 @@ export type Target =
   | 'hive-gateway-nodedup';
 
 export interface Scenario {
-  /** The number the issue gives it, for the table. */
+  /** The scenario's number in docs/PERFORMANCE.md's tables. */
   label: string;
   title: string;
   target: Target;

@@ -1,5 +1,5 @@
 // The five Dockerfiles: lint-clean, built the same way, and each one running
-// its own app as the issue asks (node:24-alpine, non-root, health check, plain
+// its own app as docs/deploy.md says (node:24-alpine, non-root, health check, plain
 // node in exec form). images.test.ts runs what they say.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
