@@ -206,6 +206,10 @@ CREATE TABLE idempotency_keys (
   response_status integer CHECK (response_status BETWEEN 100 AND 599),
   response_body   json,  -- json, not jsonb: a replay answers the first answer's text, keys in order
   order_id        integer REFERENCES orders (id) ON DELETE SET NULL,
+  -- The lease of an in-progress key: the process working on it, and until when. A key whose
+  -- lease ran out (its owner died) is taken over by any replica.
+  locked_by       text NOT NULL DEFAULT '',
+  locked_until    timestamptz NOT NULL DEFAULT now(),
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (scope, key),
@@ -215,6 +219,8 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_order_idx ON idempotency_keys (order_id);
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+-- The recovery sweep's work list: keys whose owner may have died.
+CREATE INDEX idempotency_keys_lease_idx ON idempotency_keys (locked_until) WHERE state = 'in_progress';
 CREATE TRIGGER idempotency_keys_updated_at BEFORE UPDATE ON idempotency_keys
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 

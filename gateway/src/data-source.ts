@@ -1,9 +1,10 @@
-// How the gateway calls one subgraph: the caller's request id and
-// authorization passed on, each fetch bounded in time, and every failure
+// How the gateway calls one subgraph: the caller's request id, authorization
+// and deadline passed on, each fetch bounded in time, and every failure
 // turned into a coded error that names the subgraph but never its address.
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { currentContext } from '@supply/service-kit/context';
+import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from '@supply/service-kit/deadline';
 import type { Logger } from '@supply/service-kit/logger';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
@@ -41,6 +42,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   }
 
   override willSendRequest({ request }: ProcessOptions): void {
+    // The subgraph settles its work (an order placed or failed) while this side still waits.
+    const left = Math.min(this.timeoutMs, remainingMs() ?? Number.POSITIVE_INFINITY);
+    request.http?.headers.set(DEADLINE_HEADER, String(Math.max(1, Math.floor(left - HOP_MARGIN_MS))));
     const context = currentContext();
     if (!context) return;
     request.http?.headers.set('x-request-id', context.requestId);

@@ -1,9 +1,16 @@
 // The service-to-service client: axios with a bounded timeout, retries with
 // backoff for calls that are safe to repeat, the request id passed on, and
 // a neighbour's problem+json answer turned back into the same DomainError.
-import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
+import axios, {
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type InternalAxiosRequestConfig,
+  isAxiosError,
+} from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { currentContext } from './context.ts';
+import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from './deadline.ts';
 import {
   Conflict,
   type DomainError,
@@ -65,6 +72,7 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
   client.interceptors.request.use((config) => {
     const context = currentContext();
     if (context) config.headers.set('x-request-id', context.requestId);
+    boundByDeadline(options.name, config);
     if (options.serviceApiKey) config.headers.set('Authorization', `Bearer ${options.serviceApiKey}`);
     return config;
   });
@@ -72,6 +80,19 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
     Promise.reject(toDomainError(options.name, error)),
   );
   return client;
+}
+
+/**
+ * Each try waits no longer than what is left of the request's deadline, and
+ * tells the neighbour a little less, so its answer (a failure included)
+ * arrives while this side still waits. Past the deadline nothing is sent.
+ */
+function boundByDeadline(service: string, config: InternalAxiosRequestConfig): void {
+  const left = remainingMs();
+  if (left === undefined) return;
+  if (left <= HOP_MARGIN_MS) throw new Unavailable(`${service} was not called: the deadline has passed`);
+  config.timeout = Math.min(config.timeout || Number.POSITIVE_INFINITY, left);
+  config.headers.set(DEADLINE_HEADER, String(Math.floor(config.timeout - HOP_MARGIN_MS)));
 }
 
 function toDomainError(service: string, error: unknown): unknown {

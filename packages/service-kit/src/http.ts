@@ -10,6 +10,7 @@ import { ZodError } from 'zod';
 import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
+import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { invalidFromZod } from './validation.ts';
@@ -116,7 +117,8 @@ function requestContext(): RequestHandler {
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
-    runWithContext({ requestId, caller: { role: null, authorization } }, next);
+    const deadline = deadlineFromHeader(req.headers[DEADLINE_HEADER]);
+    runWithContext({ requestId, caller: { role: null, authorization }, deadline }, next);
   };
 }
 

@@ -13,6 +13,7 @@ const BASELINE = '0000_baseline';
 const SAMPLE_DATA = 'sample-data';
 // pg_advisory_lock key: any constant shared by every process of the system.
 const LOCK_KEY = 7_216_053_001;
+const LOCK_WAIT_MS = 60_000;
 
 export interface MigrateOptions {
   databaseUrl: string;
@@ -31,6 +32,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   await client.connect();
   const applied: string[] = [];
   try {
+    // Waiting for the lock, or for a table a running service holds, ends with an error, not a hang.
+    await client.query(`SET lock_timeout = ${LOCK_WAIT_MS}`);
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (

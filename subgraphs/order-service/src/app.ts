@@ -24,7 +24,7 @@ export async function buildApp(
   recovery: RecoveryOptions = { pendingTimeoutMs: 60_000, intervalMs: 30_000 },
 ): Promise<BuiltService> {
   const calls = neighbours(config, logger);
-  const orders = supplyOrders(db, calls, logger);
+  const orders = supplyOrders(db, calls, logger, { orderTimeoutMs: config.orderTimeoutMs });
   const app = createHttpApp({
     config,
     logger,
@@ -40,7 +40,7 @@ export async function buildApp(
     context: async () => ({ orders, loaders: createLoaders(db, orders) }),
   });
   finishApp(app, logger);
-  const sweep = orderRecovery(db, orders.placing, logger, recovery);
+  const sweep = orderRecovery(db, orders, logger, recovery);
   sweep.start();
   return {
     app,

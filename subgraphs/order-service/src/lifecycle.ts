@@ -6,6 +6,7 @@ import { Conflict } from '@supply/service-kit/errors';
 import { z } from 'zod';
 import type { Neighbours } from './neighbours.ts';
 import type { OrdersStore, OrderView } from './orders.ts';
+import type { OrderPlacing } from './placing.ts';
 
 export const shipmentEventInput = z.strictObject({
   shipmentId: z.number().int().positive(),
@@ -18,17 +19,21 @@ interface Deps {
   db: Database;
   store: OrdersStore;
   neighbours: Neighbours;
+  placing: OrderPlacing;
 }
 
-export function orderLifecycle({ db, store, neighbours }: Deps) {
+export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
   const liveShipment = (orderId: number) =>
     db.prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } }, select: { id: true } });
 
   return {
     /**
-     * Cancels a pending or confirmed order: the shipment is cancelled first (so
-     * it can no longer leave), then the stock released, then the order moved.
-     * Cancelling a cancelled order answers it as it is.
+     * Cancels a pending or confirmed order. A confirmed order's shipment is
+     * cancelled first, so it can no longer leave (one already on its way
+     * refuses, and the order stays as it is). Then the cancellation is
+     * recorded, and only then is the stock released: a release that does not
+     * get through is finished by the recovery sweep. Cancelling a cancelled
+     * order answers it as it is.
      */
     async cancel(orderId: number): Promise<OrderView> {
       const order = await store.get(orderId);
@@ -36,15 +41,15 @@ export function orderLifecycle({ db, store, neighbours }: Deps) {
       if (order.status !== 'pending' && order.status !== 'confirmed') {
         throw new Conflict(
           `Order ${orderId} is ${order.status}; only pending or confirmed orders can be cancelled`,
-          {
-            currentStatus: order.status,
-          },
+          { currentStatus: order.status },
         );
       }
-      const shipment = await liveShipment(orderId);
-      if (shipment) await neighbours.cancelShipment(shipment.id);
-      await neighbours.release(orderId);
+      if (order.status === 'confirmed') {
+        const shipment = await liveShipment(orderId);
+        if (shipment) await neighbours.cancelShipment(shipment.id);
+      }
       await store.move(orderId, ['pending', 'confirmed'], 'cancelled', 'cancelled on request');
+      await placing.compensate(orderId);
       return store.get(orderId);
     },
 

@@ -79,6 +79,8 @@ describe('an order-service killed after reserving and before booking the shipmen
         return order.status === 'failed' ? order : undefined;
       }, 'the order to be settled');
       expect(settled.failureReason).toMatch(/interrupted/);
+      // Failed first, then undone: the release follows the move.
+      await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 0, 'the stock to be released');
       expect(await stockOf(db, GADGET)).toEqual({ onHand: 100, reserved: 0 });
       const reservation = await db.query('SELECT status FROM reservations WHERE order_id = $1', [orderId]);
       expect(reservation.rows[0]?.status).toBe('released');

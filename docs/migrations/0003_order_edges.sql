@@ -1,0 +1,7 @@
+-- Idempotency keys carry a lease (owner, expiry): a key whose owner died is
+-- taken over by any replica. Keys in progress before this migration count as
+-- expired, so the next retry or sweep settles them.
+ALTER TABLE idempotency_keys
+  ADD COLUMN locked_by text NOT NULL DEFAULT '',
+  ADD COLUMN locked_until timestamptz NOT NULL DEFAULT now();
+CREATE INDEX idempotency_keys_lease_idx ON idempotency_keys (locked_until) WHERE state = 'in_progress';
