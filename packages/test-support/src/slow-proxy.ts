@@ -1,5 +1,6 @@
 // A neighbour made slow on purpose: a real HTTP server in front of a service
-// that holds every request arriving before `slowUntil` until that moment, then
+// that holds every request arriving before `slowUntil` until that moment (and
+// every request at least `delayMs`), then
 // passes it on and answers what the service answers. A request held this way
 // lands late, after its caller gave up, as on a real network.
 import { createServer, request, type Server } from 'node:http';
@@ -10,6 +11,8 @@ export interface SlowProxy {
   target: string;
   /** Requests arriving before this time (epoch ms) wait until it; 0: none wait. */
   slowUntil: number;
+  /** Every request waits at least this long (ms). */
+  delayMs: number;
   /** Requests received and not yet answered. */
   pending: number;
   /** Resolves when every request received has been passed on and answered. */
@@ -22,6 +25,7 @@ export async function startSlowProxy(target = ''): Promise<SlowProxy> {
     url: '',
     target,
     slowUntil: 0,
+    delayMs: 0,
     pending: 0,
     drained: async () => {
       while (proxy.pending > 0) await new Promise((resolve) => setTimeout(resolve, 20));

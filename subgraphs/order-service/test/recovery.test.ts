@@ -1,13 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, seed, stockOf, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { httpClient } from '@supply/test-support/http';
 import { freePort, type HungServer, startHungServer, waitFor } from '@supply/test-support/network';
+import { spawnService } from '@supply/test-support/processes';
 import { type System, startSystem } from './system.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 let db: TestDatabase;
 let hung: HungServer;
@@ -23,49 +20,26 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** order-service as its own process, as `npm start` runs it. */
-function spawnOrderService(env: Record<string, string>): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=development', 'subgraphs/order-service/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env },
-      stdio: 'ignore',
-    },
-  );
-}
-
 describe('an order-service killed after reserving and before booking the shipment', () => {
   it('settles the order when it next starts: failed, and no stock stays reserved', async () => {
     let system: System | undefined = await startSystem({ db });
-    const port = await freePort();
-    const child = spawnOrderService({
-      PORT: String(port),
+    const child = await spawnService('order-service', await freePort(), {
       DATABASE_URL: db.url,
       INVENTORY_SERVICE_URL: system.inventory.url,
       // Logistics hangs, so the saga waits between reserving and booking.
       LOGISTICS_SERVICE_URL: hung.url,
       SERVICE_TIMEOUT_MS: '60000',
+      ORDER_TIMEOUT_MS: '120000',
     });
     try {
-      const orders = httpClient(`http://127.0.0.1:${port}`);
-      await waitFor(
-        () =>
-          orders.get('/healthz').then(
-            (r) => r.status === 200,
-            () => false,
-          ),
-        'order-service to start',
-        30_000,
-      );
+      const orders = httpClient(child.url);
       const placing = orders.post('/supply-orders', {
         customerId: WITH_ADDRESS,
         items: [{ productId: GADGET, quantity: 7 }],
       });
       await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 7, 'the stock to be reserved');
       await waitFor(async () => hung.connections > 0, 'the shipment call to hang');
-      child.kill('SIGKILL');
+      child.kill();
       await placing.catch(() => {});
       const { rows } = await db.query(`SELECT id, status FROM orders ORDER BY id DESC LIMIT 1`);
       expect(rows[0]?.status).toBe('pending');
@@ -85,7 +59,7 @@ describe('an order-service killed after reserving and before booking the shipmen
       const reservation = await db.query('SELECT status FROM reservations WHERE order_id = $1', [orderId]);
       expect(reservation.rows[0]?.status).toBe('released');
     } finally {
-      child.kill('SIGKILL');
+      child.kill();
       await system?.stop();
     }
   });
