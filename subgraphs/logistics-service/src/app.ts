@@ -1,6 +1,7 @@
 // buildApp(deps, options): the logistics-service Express app with REST routes,
 // /graphql, and the sweep that delivers shipment reports to order-service.
 import { readFileSync } from 'node:fs';
+import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import { createServiceClient } from '@supply/service-kit/client';
 import { mountSubgraph } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp } from '@supply/service-kit/http';
@@ -8,7 +9,7 @@ import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { createLoaders } from './loaders.ts';
 import { createReportOutbox, DEFAULT_REPORT_OPTIONS } from './reports.ts';
 import { type Context, resolvers } from './resolvers.ts';
-import { shipmentRoutes } from './routes.ts';
+import { reportRoutes, shipmentRoutes } from './routes.ts';
 import { shipmentsDomain } from './shipments.ts';
 import type { Carrier } from './shipping-rules.ts';
 
@@ -24,6 +25,9 @@ export interface AppOptions {
 }
 
 // GraphQL reads arrive as POSTs too: /graphql needs a reader, and mutations ask for a writer themselves.
+// The parked reports are for operators only.
+const access: AccessPolicy = (req) =>
+  req.path.startsWith('/shipment-reports') ? 'admin' : defaultPolicy(req);
 
 export async function buildApp(
   { config, logger, db }: ServiceDeps,
@@ -50,8 +54,13 @@ export async function buildApp(
   });
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
   // order-service is not a readiness dependency: reports wait in the outbox while it is down.
-  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }] });
-  app.use(shipmentRoutes(shipments));
+  const app = createHttpApp({
+    config,
+    logger,
+    access,
+    readiness: [{ name: 'database', check: db.ping }],
+  });
+  app.use(shipmentRoutes(shipments), reportRoutes(reports));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,
