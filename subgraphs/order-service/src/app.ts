@@ -41,9 +41,10 @@ export async function buildApp(
   });
   finishApp(app, logger);
   const sweep = orderRecovery(db, orders, logger, recovery);
-  sweep.start();
+  const settled = sweep.start();
   return {
     app,
+    settled,
     close: async () => {
       await sweep.stop();
       await graphql.stop();

@@ -70,10 +70,12 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
 
   return {
     runOnce,
-    start(): void {
-      void runOnce();
+    /** Runs a sweep now and then periodically; answers the first one. */
+    start(): Promise<void> {
+      const first = runOnce();
       timer = setInterval(runOnce, options.intervalMs);
       timer.unref();
+      return first;
     },
     async stop(): Promise<void> {
       clearInterval(timer);

@@ -100,9 +100,10 @@ async function expectStockOfConfirmedOrders() {
 }
 
 // Inventory slow for, then logistics slow for (ms), against a 500 ms call timeout and a 2 s order
-// timeout, and the answer expected when the timing leaves no doubt.
+// timeout, and the answer expected when the timing leaves no doubt (slower than any deadline); near
+// the deadline either answer may come, on a loaded machine too, and it must be the truth.
 const timings: Array<[number, number, number | 'either']> = [
-  [700, 0, 201],
+  [700, 0, 'either'],
   [600, 700, 'either'],
   [2_500, 0, 503],
   [0, 2_500, 503],

@@ -33,11 +33,6 @@ async function measured<T>(send: () => Promise<T>) {
     logistics: system.logistics,
     orders: system.orders,
   };
-  // The recovery sweep order-service runs at start-up is background too: let it finish first.
-  for (let last = -1; last !== system.orders.queries.count; ) {
-    last = system.orders.queries.count;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
   for (const service of Object.values(services)) service.queries.reset();
   const answer = await send();
   const statements = Object.fromEntries(
