@@ -68,6 +68,26 @@ const apiKeys = z
     return keys;
   });
 
+// Origins as browsers send them: scheme, host and port, no path; port `*` is any port.
+const ORIGIN = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?$/;
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const origins = raw.split(',').map((part) => part.trim().replace(/\/$/, ''));
+    for (const origin of origins.filter((entry) => !ORIGIN.test(entry))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${origin}" is not an origin such as https://ops.example.com or http://localhost:*`,
+      });
+    }
+    return origins;
+  });
+
+/** Outside production, pages served from this machine on any port. */
+const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port(0),
@@ -89,6 +109,7 @@ const envSchema = z.object({
   GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
   SERVICE_API_KEY: z.string().min(1).optional(),
+  CORS_ORIGINS: corsOrigins,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -119,6 +140,11 @@ export interface Config {
   /** null: no API_KEYS, everything is open (refused in production). */
   apiKeys: ReadonlyMap<string, Role> | null;
   serviceApiKey: string | undefined;
+  /**
+   * Origins whose pages may call from a browser (cors.ts): CORS_ORIGINS, else
+   * http://localhost:* and http://127.0.0.1:* outside production and none in it.
+   */
+  corsOrigins: readonly string[];
 }
 
 export interface ConfigNeeds {
@@ -162,6 +188,7 @@ export function loadConfig(
     graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,
+    corsOrigins: e.CORS_ORIGINS ?? (e.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
   };
   if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
   return config;

@@ -10,6 +10,7 @@ import { ZodError } from 'zod';
 import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
+import { corsPolicy } from './cors.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { invalidFromZod } from './validation.ts';
@@ -39,6 +40,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet(options.helmet));
+  app.use(corsPolicy(options.config.corsOrigins));
   app.use(requestContext());
   app.use(accessLog(logger));
   app.get('/healthz', (_req, res) => {

@@ -248,3 +248,27 @@ describe('loadConfig in production', () => {
     expect(decodeURIComponent(new URL(config.databaseUrl).password)).toBe('a-real-secret');
   });
 });
+
+describe('loadConfig reading CORS_ORIGINS', () => {
+  it('allows pages on this machine outside production and none in production when unset', () => {
+    expect(loadConfig('gateway', 8080, {}).corsOrigins).toEqual(['http://localhost:*', 'http://127.0.0.1:*']);
+    expect(loadConfig('gateway', 8080, production).corsOrigins).toEqual([]);
+  });
+
+  it('takes the listed origins, in production or not, without a trailing slash', () => {
+    const env = { ...production, CORS_ORIGINS: 'https://ops.example.com/, http://10.0.0.5:*' };
+    expect(loadConfig('gateway', 8080, env).corsOrigins).toEqual([
+      'https://ops.example.com',
+      'http://10.0.0.5:*',
+    ]);
+  });
+
+  it.each(['*', 'ops.example.com', 'https://ops.example.com/dash', 'ftp://ops.example.com'])(
+    'names the entry %p that is no origin',
+    (entry) => {
+      const { message } = configError({ CORS_ORIGINS: `https://ok.example.com,${entry}` });
+      expect(message).toMatch(/^\s*CORS_ORIGINS: /m);
+      expect(message).toContain(`"${entry}"`);
+    },
+  );
+});
