@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import axios from 'axios';
 import { prettyFactory } from 'pino-pretty';
+import { buildDashboardIfStale } from './dashboard.ts';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
 import { entryOf, SERVICES } from './services.ts';
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     process.removeAllListeners(signal);
     process.on(signal, () => void stopAll(0));
   }
+  buildDashboardIfStale(runner);
   db = await prepareDatabase({ sampleData: process.argv.includes('--sample-data'), log: runner });
 
   const url = (name: string) => `http://localhost:${ALL.find((spec) => spec.name === name)?.port}`;
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
   }
   const gateway = ALL.find((spec) => spec.name === 'gateway')?.port;
   runner.info(`  GraphQL (Apollo Sandbox in a browser): http://localhost:${gateway}/graphql`);
+  runner.info(`  Operations dashboard:                  http://localhost:${gateway}/dashboard/`);
   runner.info('Ctrl-C stops everything.');
 }
 

@@ -14,6 +14,7 @@ import type { Logger } from '@supply/service-kit/logger';
 import axios from 'axios';
 import type { Express } from 'express';
 import { costLimitPlugin } from './cost.ts';
+import { DASHBOARD_PATH, dashboardDir, dashboardIsPublic, explainMissingDashboard } from './dashboard.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { formatGatewayError } from './errors.ts';
 import { InflightQueries } from './inflight.ts';
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   config: Config;
   logger: Logger;
   supergraphSdl?: string;
+  /** The built dashboard served at /dashboard/; default: the dashboard workspace's dist/. */
+  dashboard?: string;
 }
 
 export interface BuiltGateway {
@@ -49,6 +52,7 @@ export async function buildGateway({
   config,
   logger,
   supergraphSdl = SUPERGRAPH_SDL,
+  dashboard = dashboardDir(),
 }: GatewayDeps): Promise<BuiltGateway> {
   const urls = subgraphUrls(config);
   const inflight = config.subgraphDeduplication ? new InflightQueries() : undefined;
@@ -97,8 +101,13 @@ export async function buildGateway({
     readiness,
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
-    access: sandbox ? sandboxPageIsPublic : defaultPolicy,
+    access: dashboardIsPublic(sandbox ? sandboxPageIsPublic : defaultPolicy),
+    ...(dashboard && { publicFiles: { path: DASHBOARD_PATH, dir: dashboard } }),
   });
+  if (!dashboard) {
+    logger.warn('the dashboard is not built: /dashboard/ answers 404 until `npm run build -w dashboard`');
+    explainMissingDashboard(app);
+  }
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);
   app.use('/graphql', graphql);

@@ -28,6 +28,8 @@ export interface HttpAppOptions {
   helmet?: HelmetOptions;
   /** Role needed per request; see auth.ts. */
   access?: AccessPolicy;
+  /** A folder of built files served as they are, to anyone, under `path` (e.g. a web app). */
+  publicFiles?: { path: string; dir: string };
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -56,6 +58,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
       checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
     });
   });
+  if (options.publicFiles) {
+    // Before canonicalPath: file names are case-sensitive (hashed asset names).
+    app.use(options.publicFiles.path, staticFiles(options.publicFiles.dir));
+  }
   app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
@@ -67,6 +73,17 @@ export function finishApp(app: Express, logger: Logger): Express {
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;
+}
+
+/** Hashed assets are kept a year; everything else (index.html) is checked on every load. */
+function staticFiles(dir: string): RequestHandler {
+  return express.static(dir, {
+    index: 'index.html',
+    setHeaders: (res, file) => {
+      const hashed = /[\\/]assets[\\/]/.test(file);
+      res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 }
 
 /**
