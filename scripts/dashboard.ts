@@ -4,6 +4,7 @@
 // builds it by hand.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const DASHBOARD = path.resolve(import.meta.dirname, '..', 'dashboard');
@@ -33,7 +34,9 @@ function builtAt(): number {
 export function buildDashboardIfStale(log: { info(message: string): void }): void {
   if (builtAt() >= newestSource()) return;
   log.info('building the dashboard (vite build)');
-  const vite = path.resolve(DASHBOARD, '..', 'node_modules', 'vite', 'bin', 'vite.js');
+  // The workspace's own vite, wherever npm placed it.
+  const manifest = createRequire(path.join(DASHBOARD, 'package.json')).resolve('vite/package.json');
+  const vite = path.join(path.dirname(manifest), 'bin', 'vite.js');
   // Vite builds for whatever NODE_ENV says (jest sets test): a production build, always.
   execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: DASHBOARD,
