@@ -206,6 +206,28 @@ describeInBrowser(missing ?? 'the dashboard in Chromium', () => {
   });
 });
 
+describeInBrowser(missing ?? 'the dashboard when the services do not answer', () => {
+  it('says in each panel what failed and what to do, and retries on request', async () => {
+    // No subgraph started: the gateway answers, every service behind it is unreachable.
+    const alone = await startGateway({ GRAPHQL_SANDBOX: 'false' });
+    try {
+      await page.goto(`${alone.url}/dashboard/`);
+      const alerts = page.locator('.state-error');
+      await alerts.first().waitFor();
+      await expect(
+        page.getByTestId('orders-by-status').locator('.state-error').textContent(),
+      ).resolves.toMatch(
+        /Could not load order counts: [\s\S]*refused the connection[\s\S]*npm start[\s\S]*retry/,
+      );
+      expect(await alerts.count()).toBe(6);
+      await page.getByTestId('low-stock').getByRole('button', { name: 'Retry' }).click();
+      await page.getByTestId('low-stock').locator('.state-error').waitFor();
+    } finally {
+      await alone.close();
+    }
+  });
+});
+
 /** A page served on its own origin, from which the test queries the graph. */
 async function servePage(host: string): Promise<{ origin: string; server: Server }> {
   const server = createServer((_req, res) =>
