@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import type { Config } from '@supply/service-kit/config';
 import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
+import { armorProtection, parseLimits } from '@supply/service-kit/limits';
 import type { Logger } from '@supply/service-kit/logger';
 import axios from 'axios';
 import type { Express } from 'express';
@@ -17,20 +18,23 @@ import { costLimitPlugin } from './cost.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { formatGatewayError } from './errors.ts';
 import { InflightQueries } from './inflight.ts';
-import { armorProtection, costRule, parseLimits } from './limits.ts';
+import { costRule, LIMITS } from './limits.ts';
 import { subgraphNames, subgraphUrls } from './subgraphs.ts';
 
 /**
  * The Sandbox page itself is static HTML: a browser may load it without a key,
  * and Sandbox then sends the key the user enters with every operation.
  */
+const gatewayPolicy: AccessPolicy = (req) =>
+  req.path === '/graphql' || req.path === '/' ? 'reader' : defaultPolicy(req);
+
 const sandboxPageIsPublic: AccessPolicy = (req) =>
   req.method === 'GET' &&
   (req.path === '/' || req.path === '/graphql') &&
   req.get('accept')?.includes('text/html') &&
   req.query.query === undefined
     ? 'public'
-    : defaultPolicy(req);
+    : gatewayPolicy(req);
 
 export const SUPERGRAPH_SDL = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
@@ -59,13 +63,14 @@ export async function buildGateway({
         name,
         url: urls[name] ? `${urls[name]}/graphql` : (url ?? ''),
         timeoutMs: config.subgraphTimeoutMs,
+        serviceApiKey: config.serviceApiKey,
         logger,
         inflight,
       }),
     logger,
   });
   const sandbox = config.graphqlSandbox;
-  const armor = armorProtection({ sandbox });
+  const armor = armorProtection(LIMITS, { suggestions: sandbox });
   const server = new ApolloServer({
     gateway,
     introspection: sandbox,
@@ -74,7 +79,7 @@ export async function buildGateway({
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    parseOptions: parseLimits,
+    parseOptions: parseLimits(LIMITS),
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     plugins: [
@@ -97,7 +102,7 @@ export async function buildGateway({
     readiness,
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
-    access: sandbox ? sandboxPageIsPublic : defaultPolicy,
+    access: sandbox ? sandboxPageIsPublic : gatewayPolicy,
   });
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);

@@ -113,10 +113,11 @@ describe('CSRF prevention', () => {
 describe('in production', () => {
   const production = {
     NODE_ENV: 'production',
-    API_KEYS: 'reader-key:reader',
+    API_KEYS: `${'r'.repeat(32)}:reader`,
+    SERVICE_API_KEY: 's'.repeat(32),
     DB_PASSWORD: 'a-real-secret',
   };
-  const reader = { authorization: 'Bearer reader-key' };
+  const reader = { authorization: `Bearer ${'r'.repeat(32)}` };
   let closed: StartedGateway;
   let opened: StartedGateway;
 

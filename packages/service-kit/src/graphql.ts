@@ -6,9 +6,17 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { Express, Request } from 'express';
-import { type GraphQLFormattedError, GraphQLScalarType, Kind, parse } from 'graphql';
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  GraphQLScalarType,
+  Kind,
+  parse,
+  type ValidationRule,
+} from 'graphql';
 import { ZodError } from 'zod';
 import { DomainError } from './errors.ts';
+import { armorProtection, entitiesLimitPlugin, parseLimits, SUBGRAPH_LIMITS } from './limits.ts';
 import type { Logger } from './logger.ts';
 import { invalidFromZod } from './validation.ts';
 
@@ -39,20 +47,39 @@ export async function mountSubgraph<TContext extends BaseContext>(
   app: Express,
   options: SubgraphOptions<TContext>,
 ): Promise<ApolloServer<TContext>> {
+  // Only the gateway reaches /graphql (auth.ts); these limits hold whoever holds its key.
+  const armor = armorProtection(SUBGRAPH_LIMITS, { suggestions: options.introspection });
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }]),
     introspection: options.introspection,
+    allowBatchedHttpRequests: false,
+    parseOptions: parseLimits(SUBGRAPH_LIMITS),
+    validationRules: [...armor.validationRules, ...(options.introspection ? [] : [noServiceSdl])],
     includeStacktraceInErrorResponses: false,
     // The process stops on SIGTERM itself (service-kit onShutdown), draining requests first.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, options.logger),
     // Inline traces are for Apollo's hosted reporting, which this system does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(armor.plugins as ApolloServerPlugin<TContext>[]),
+      entitiesLimitPlugin(SUBGRAPH_LIMITS.representations),
+      ...(options.plugins ?? []),
+    ],
   });
   await server.start();
   app.use('/graphql', expressMiddleware(server, { context: ({ req }) => options.context(req) }));
   return server;
 }
+
+/** Federation's `_service { sdl }` is introspection by another name: off where introspection is. */
+const noServiceSdl: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '_service') {
+      context.reportError(new GraphQLError('_service is not served: introspection is off', { nodes: node }));
+    }
+  },
+});
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,

@@ -39,7 +39,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet(options.helmet));
-  app.use(requestContext());
+  app.use(requestContext(options.config));
   app.use(accessLog(logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
@@ -109,14 +109,16 @@ function accessLog(logger: Logger): RequestHandler {
   };
 }
 
-function requestContext(): RequestHandler {
+function requestContext(config: Config): RequestHandler {
+  // Open mode lets every caller do everything; with keys, authenticate names the role.
+  const role = config.apiKeys ? null : 'admin';
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
-    runWithContext({ requestId, caller: { role: null, authorization } }, next);
+    runWithContext({ requestId, caller: { role, authorization } }, next);
   };
 }
 

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, seed, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
+import { startService } from '@supply/test-support/services';
 import { type System, startSystem } from '@supply/test-support/system';
+import { buildApp as buildOrders } from '../../../subgraphs/order-service/src/app.ts';
 
 const KEYS = { reader: 'key-reader-1', writer: 'key-writer-1', admin: 'key-admin-1' };
 const SERVICE_KEY = 'key-service-1';
@@ -87,6 +89,40 @@ describe('REST', () => {
       async () => (await orders.get(`/supply-orders/${placed.data.id}`)).data.status === 'shipped',
       'the report',
     );
+  });
+});
+
+describe('a neighbour refusing the service key', () => {
+  it('answers the caller 503, and keeps no answer for its Idempotency-Key', async () => {
+    const misconfigured = await startService({
+      name: 'order-service',
+      databaseUrl: system.db.url,
+      build: (deps) => buildOrders(deps),
+      env: {
+        API_KEYS: `${KEYS.writer}:writer`,
+        SERVICE_API_KEY: 'key-not-known-to-the-neighbours',
+        INVENTORY_SERVICE_URL: system.inventory.url,
+        LOGISTICS_SERVICE_URL: system.logistics.url,
+      },
+    });
+    try {
+      const key = 'refused-by-neighbour-1';
+      const placed = await httpClient(misconfigured.url, {
+        ...bearer(KEYS.writer),
+        'idempotency-key': key,
+      }).post('/supply-orders', { customerId: WITH_ADDRESS, items: [{ productId: GIZMO, quantity: 1 }] });
+      expect({ status: placed.status, code: placed.data.code }).toEqual({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+      });
+      const kept = await system.db.query(
+        "SELECT 1 FROM idempotency_keys WHERE key = $1 AND state = 'completed'",
+        [key],
+      );
+      expect(kept.rowCount).toBe(0);
+    } finally {
+      await misconfigured.close();
+    }
   });
 });
 
