@@ -218,8 +218,18 @@ CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 CREATE TRIGGER idempotency_keys_updated_at BEFORE UPDATE ON idempotency_keys
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
+-- Requests per API key and window, counted by rate-limiter-flexible (its own
+-- layout) and shared by every replica: key is process:digest-of-the-key,
+-- expire is in epoch milliseconds.
+CREATE TABLE rate_limits (
+  key    varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+
 -- Who may touch which table: each service connects as its own role, which may
--- write only the tables its service owns and read only what it needs; the
+-- write only the tables its service owns and read only what it needs (the
+-- gateway's role only counts requests in rate_limits); the
 -- migration role (the one applying this file) owns the schema and alone runs
 -- DDL. A new table is reachable by no service until a grant below names it.
 -- Roles missing here are created without LOGIN; whoever deploys gives each one
@@ -229,7 +239,7 @@ DO $$
 DECLARE
   service text;
 BEGIN
-  FOREACH service IN ARRAY ARRAY['crm_api', 'inventory_service', 'logistics_service', 'order_service'] LOOP
+  FOREACH service IN ARRAY ARRAY['crm_api', 'inventory_service', 'logistics_service', 'order_service', 'gateway'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = service) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', service);
     END IF;
@@ -258,6 +268,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE
   ON orders, order_items, order_status_history, idempotency_keys
   TO order_service;
 GRANT SELECT ON customers, products, reservations, shipments TO order_service;
+
+-- Every process, the gateway included, counts requests per API key here.
+GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits
+  TO crm_api, inventory_service, logistics_service, order_service, gateway;
 
 -- sample-data: everything below is sample data, loaded only when asked.
 

@@ -29,17 +29,24 @@ export const SERVICES = [
   },
 ] as const;
 
+/** Each process's database role: the four services', and the gateway's (rate limits only). */
+const ROLES: Record<string, string> = {
+  ...Object.fromEntries(SERVICES.map((service) => [service.name, service.role])),
+  gateway: 'gateway',
+};
+
 /**
  * The roles' logins on the embedded database and the tests' (never production:
  * docs/deploy.md has each role given a password of its own).
  */
-export const LOCAL_LOGINS: Login[] = SERVICES.map(({ role }) => ({ role, password: `${role}-local` }));
+export const LOCAL_LOGINS: Login[] = Object.values(ROLES).map((role) => ({
+  role,
+  password: `${role}-local`,
+}));
 
-/** The local login of the service called `name`, if it is one of the four. */
-export const localLoginOf = (name: string): Login | undefined => {
-  const role = SERVICES.find((service) => service.name === name)?.role;
-  return LOCAL_LOGINS.find((login) => login.role === role);
-};
+/** The local login of the process called `name`, if it has a role. */
+export const localLoginOf = (name: string): Login | undefined =>
+  LOCAL_LOGINS.find((login) => login.role === ROLES[name]);
 
 /** A service's entry file, relative to the repository root. */
 export const entryOf = (name: string) => `subgraphs/${name}/src/main.ts`;

@@ -12,6 +12,7 @@ import type { Config } from '@supply/service-kit/config';
 import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
 import { armorProtection, parseLimits } from '@supply/service-kit/limits';
 import type { Logger } from '@supply/service-kit/logger';
+import type { RateLimitStore } from '@supply/service-kit/rate-limit';
 import axios from 'axios';
 import type { Express } from 'express';
 import { costLimitPlugin } from './cost.ts';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   config: Config;
   logger: Logger;
   supergraphSdl?: string;
+  /** Where requests per API key are counted, shared with the other replicas. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 export interface BuiltGateway {
@@ -53,6 +56,7 @@ export async function buildGateway({
   config,
   logger,
   supergraphSdl = SUPERGRAPH_SDL,
+  rateLimitStore,
 }: GatewayDeps): Promise<BuiltGateway> {
   const urls = subgraphUrls(config);
   const inflight = config.subgraphDeduplication ? new InflightQueries() : undefined;
@@ -103,6 +107,7 @@ export async function buildGateway({
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
     access: sandbox ? sandboxPageIsPublic : gatewayPolicy,
+    rateLimitStore,
   });
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);

@@ -16,15 +16,15 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const compose = parse(read('docker-compose.yml'), { merge: true });
 const services: Record<string, any> = compose.services;
 
-const APPS: Record<string, { folder: string; port: number; role?: string }> = {
+const APPS: Record<string, { folder: string; port: number; role: string }> = {
   'crm-api': { folder: 'subgraphs/crm-api', port: 3000, role: 'crm_api' },
   'inventory-service': { folder: 'subgraphs/inventory-service', port: 4000, role: 'inventory_service' },
   'logistics-service': { folder: 'subgraphs/logistics-service', port: 5000, role: 'logistics_service' },
   'order-service': { folder: 'subgraphs/order-service', port: 6000, role: 'order_service' },
-  gateway: { folder: 'gateway', port: 8080 },
+  gateway: { folder: 'gateway', port: 8080, role: 'gateway' },
 };
 const SUBGRAPHS = Object.keys(APPS).filter((name) => name !== 'gateway');
-const ROLE_PASSWORDS = SUBGRAPHS.map((name) => `${APPS[name]!.role!.toUpperCase()}_DB_PASSWORD`);
+const ROLE_PASSWORDS = Object.values(APPS).map(({ role }) => `${role.toUpperCase()}_DB_PASSWORD`);
 const SECRETS = ['POSTGRES_PASSWORD', 'API_KEYS', 'SERVICE_API_KEY', ...ROLE_PASSWORDS];
 
 /** `${...}` as Compose writes it. */
@@ -158,7 +158,7 @@ describe('docker-compose.yml', () => {
     const command = oneShot.command.join(' ');
     expect(command).toContain('await migrate({ databaseUrl, logger })');
     expect(command).toContain('enableLogins');
-    for (const { role } of Object.values(APPS)) if (role) expect(command).toContain(`'${role}'`);
+    for (const { role } of Object.values(APPS)) expect(command).toContain(`'${role}'`);
     expect(containerEnv(oneShot, filledIn).DB_USER).toBe('supply');
   });
 
@@ -198,7 +198,7 @@ describe('docker-compose.yml', () => {
   it("gives every process settings that pass the kit's production checks once .env is filled in", () => {
     for (const [name, { port, role }] of Object.entries(APPS)) {
       const config = loadConfig(name, 0, containerEnv(services[name], filledIn));
-      const login = role ? `${role}:${role.toLowerCase()}_db_password-secret` : 'supply:a-real-password';
+      const login = `${role}:${role}_db_password-secret`;
       expect({
         name,
         nodeEnv: config.nodeEnv,

@@ -37,20 +37,20 @@ export const defaultPolicy: AccessPolicy = (req) =>
 interface Identity {
   role: Role;
   service: boolean;
+  /** The key's digest, hex: safe to store and log where the key is not. */
+  digest: string;
 }
 
 /** Finds a presented key among the configured ones without its timing telling how much of it matched. */
 function keyRing(config: Config): (header: string | undefined) => Identity | undefined {
   const digest = (key: string) => createHash('sha256').update(key).digest();
-  const entries = [...(config.apiKeys ?? [])].map(([key, role]) => ({
-    hash: digest(key),
-    role,
-    service: false,
-  }));
+  const entry = (key: string, role: Role, service: boolean) => {
+    const hash = digest(key);
+    return { hash, role, service, digest: hash.toString('hex') };
+  };
+  const entries = [...(config.apiKeys ?? [])].map(([key, role]) => entry(key, role, false));
   // First, so it wins over a caller key equal to it (which production refuses).
-  if (config.serviceApiKey) {
-    entries.unshift({ hash: digest(config.serviceApiKey), role: 'admin', service: true });
-  }
+  if (config.serviceApiKey) entries.unshift(entry(config.serviceApiKey, 'admin', true));
   return (header) => {
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!match?.[1]) return undefined;
@@ -84,7 +84,11 @@ export function authenticate(config: Config, policy: AccessPolicy = defaultPolic
       role = caller.role;
     }
     const context = currentContext();
-    if (context) context.caller.role = role;
+    if (context) {
+      context.caller.role = role;
+      // The gateway and the services are limited where their callers came in, not again here.
+      if (!identity.service) context.caller.limitKey = identity.digest;
+    }
     if (needed !== 'service' && RANK[role] < RANK[needed]) {
       return next(new Forbidden(`The ${role} role may not ${req.method} ${req.path}`));
     }

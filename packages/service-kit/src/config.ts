@@ -95,6 +95,8 @@ const envSchema = z.object({
   GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
   SERVICE_API_KEY: z.string().min(1).optional(),
+  RATE_LIMIT_REQUESTS: positiveInt(1_200),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -125,10 +127,12 @@ export interface Config {
   /** null: no API_KEYS, everything is open (refused in production). */
   apiKeys: ReadonlyMap<string, Role> | null;
   serviceApiKey: string | undefined;
+  /** Requests one API key may make of one process (all its replicas) per window. */
+  rateLimit: { requests: number; windowSeconds: number };
 }
 
 export interface ConfigNeeds {
-  /** False for a process that opens no database (the gateway): its password is not checked. */
+  /** False for a process that opens no database (the gateway without API_KEYS): its password is not checked. */
   database?: boolean;
 }
 
@@ -168,6 +172,7 @@ export function loadConfig(
     graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,
+    rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
   };
   if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
   return config;

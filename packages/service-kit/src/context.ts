@@ -8,6 +8,8 @@ export interface Caller {
   role: Role | null;
   /** Authorization header to forward to the services this request calls. */
   authorization: string | undefined;
+  /** What rate limits count against: a digest of the caller's key (none for the service key). */
+  limitKey?: string;
 }
 
 export interface RequestContext {

@@ -33,6 +33,8 @@ export interface Database {
   read<Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** The pool under Prisma, for libraries that speak pg (the rate limiter's store). */
+  pool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   prisma.$on('error', (event) => options.logger.debug({ target: event.target }, event.message));
   return {
     prisma,
+    pool,
     read: async <Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]) => {
       onQuery?.(statement.text);
       const result = await pool.query<Row>({

@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { type RateLimitStore, rateLimit } from './rate-limit.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   helmet?: HelmetOptions;
   /** Role needed per request; see auth.ts. */
   access?: AccessPolicy;
+  /** Where requests per API key are counted (rate-limit.ts); without one, none are. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -56,6 +59,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
   app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
+  app.use(rateLimit(options.config, options.rateLimitStore, logger));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   return app;
 }

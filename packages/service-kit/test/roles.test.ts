@@ -66,6 +66,9 @@ describe("each service's database role", () => {
     expect(await as('order-service', 'SELECT name FROM customers')).toBe('ok');
     expect(await as('crm-api', 'SELECT * FROM idempotency_keys')).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await as('logistics-service', 'SELECT email FROM customers')).toBe(INSUFFICIENT_PRIVILEGE);
+    // The gateway's role only counts requests per API key.
+    expect(await as('gateway', 'SELECT * FROM rate_limits')).toBe('ok');
+    expect(await as('gateway', 'SELECT email FROM customers')).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
   it('runs no DDL: the migration role owns the schema', async () => {

@@ -53,7 +53,13 @@ export async function buildApp(
   });
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
   // order-service is not a readiness dependency: reports wait in the outbox while it is down.
-  const app = createHttpApp({ config, logger, access, readiness: [{ name: 'database', check: db.ping }] });
+  const app = createHttpApp({
+    rateLimitStore: db.pool,
+    config,
+    logger,
+    access,
+    readiness: [{ name: 'database', check: db.ping }],
+  });
   app.use(shipmentRoutes(shipments));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,

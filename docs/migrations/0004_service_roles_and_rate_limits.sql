@@ -1,10 +1,20 @@
 -- Least-privilege database roles: one per service, each allowed to write only
--- the tables its service owns (the same block ends docs/db-schema.sql).
+-- the tables its service owns, and the gateway's, allowed only rate_limits
+-- (the same block ends docs/db-schema.sql); and the rate limiter's table.
+-- Requests per API key and window, counted by rate-limiter-flexible (its own
+-- layout) and shared by every replica: key is process:digest-of-the-key,
+-- expire is in epoch milliseconds.
+CREATE TABLE rate_limits (
+  key    varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+
 DO $$
 DECLARE
   service text;
 BEGIN
-  FOREACH service IN ARRAY ARRAY['crm_api', 'inventory_service', 'logistics_service', 'order_service'] LOOP
+  FOREACH service IN ARRAY ARRAY['crm_api', 'inventory_service', 'logistics_service', 'order_service', 'gateway'] LOOP
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = service) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', service);
     END IF;
@@ -33,3 +43,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE
   ON orders, order_items, order_status_history, idempotency_keys
   TO order_service;
 GRANT SELECT ON customers, products, reservations, shipments TO order_service;
+
+-- Every process, the gateway included, counts requests per API key here.
+GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits
+  TO crm_api, inventory_service, logistics_service, order_service, gateway;
