@@ -15,6 +15,7 @@ import type { Logger } from '@supply/service-kit/logger';
 import type { RateLimitStore } from '@supply/service-kit/rate-limit';
 import axios from 'axios';
 import type { Express } from 'express';
+import Negotiator from 'negotiator';
 import { costLimitPlugin } from './cost.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { formatGatewayError } from './errors.ts';
@@ -22,18 +23,31 @@ import { InflightQueries } from './inflight.ts';
 import { costRule, LIMITS } from './limits.ts';
 import { subgraphNames, subgraphUrls } from './subgraphs.ts';
 
-/**
- * The Sandbox page itself is static HTML: a browser may load it without a key,
- * and Sandbox then sends the key the user enters with every operation.
- */
 const gatewayPolicy: AccessPolicy = (req) =>
   req.path === '/graphql' || req.path === '/' ? 'reader' : defaultPolicy(req);
 
+// What Apollo Server may answer a GET with; it serves the landing page, and runs
+// no operation, exactly when a browser prefers text/html to all of these.
+// (@apollo/server's MEDIA_TYPES, which it does not export.)
+const ANSWERS = [
+  'application/json; charset=utf-8',
+  'application/graphql-response+json; charset=utf-8',
+  'multipart/mixed; deferSpec=20220824',
+  'multipart/mixed; incrementalSpec=v0.2',
+  'multipart/mixed',
+  'text/html',
+];
+
+/**
+ * The Sandbox page itself is static HTML: a browser may load it without a key,
+ * and Sandbox then sends the key the user enters with every operation. The
+ * test is Apollo's own (ApolloServer.prefersHTML), not a reading of `?query=`.
+ */
 const sandboxPageIsPublic: AccessPolicy = (req) =>
   req.method === 'GET' &&
   (req.path === '/' || req.path === '/graphql') &&
-  req.get('accept')?.includes('text/html') &&
-  req.query.query === undefined
+  req.get('accept') &&
+  new Negotiator({ headers: { accept: req.get('accept') } }).mediaType(ANSWERS) === 'text/html'
     ? 'public'
     : gatewayPolicy(req);
 

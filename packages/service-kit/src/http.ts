@@ -48,7 +48,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.json({ status: 'ok', service: options.config.service });
   });
   app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(options.readiness.map(runCheck));
+    const results = await Promise.all(options.readiness.map((check) => runCheck(check, logger)));
     const failing = results.filter((r) => !r.ok);
     res.status(failing.length === 0 ? 200 : 503).json({
       status: failing.length === 0 ? 'ready' : 'unavailable',
@@ -126,22 +126,50 @@ function requestContext(config: Config): RequestHandler {
   };
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+async function runCheck(
+  check: ReadinessCheck,
+  logger: Logger,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
-      READINESS_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new ReadinessTimeout()), READINESS_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);
     return { name: check.name, ok: true };
   } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    // The log keeps the whole error; the answer, which anyone may read, only the dependency's state.
+    logger.warn({ check: check.name, err: error }, 'readiness check failed');
+    return { name: check.name, ok: false, error: stateOf(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+class ReadinessTimeout extends Error {}
+
+/** Network and PostgreSQL error codes, as a state that names no host or address. */
+const STATES: Record<string, string> = {
+  ECONNREFUSED: 'refusing connections',
+  ECONNRESET: 'dropping connections',
+  ETIMEDOUT: 'not answering',
+  EHOSTUNREACH: 'unreachable',
+  ENOTFOUND: 'not found by name',
+  EAI_AGAIN: 'not found by name',
+  P1001: 'unreachable',
+  '28P01': 'refusing the credentials',
+  '28000': 'refusing the credentials',
+  '3D000': 'missing its database',
+  '57P03': 'starting up',
+};
+
+function stateOf(error: unknown): string {
+  if (error instanceof ReadinessTimeout) return `no answer within ${READINESS_TIMEOUT_MS} ms`;
+  // The kit's client names the neighbour and what it did, never where it lives.
+  if (error instanceof DomainError) return error.message;
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  const known = [code, cause?.code].find((c): c is string => typeof c === 'string' && c in STATES);
+  return known ? (STATES[known] as string) : 'failing';
 }
 
 export interface Problem {
@@ -164,14 +192,24 @@ export function toProblem(error: DomainError, instance?: string): Problem {
   };
 }
 
-/** Errors Express and body-parser raise before a route runs. */
+/** Errors Express and body-parser raise before a route runs: each one a 4xx. */
 function fromHttpError(error: unknown): DomainError | undefined {
   if (error instanceof ZodError) return invalidFromZod(error);
-  const type = (error as { type?: unknown })?.type;
+  const { type, status, expose, message } = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
   if (type === 'entity.parse.failed') return new Invalid('Malformed JSON in the request body');
   if (type === 'entity.too.large') return new PayloadTooLarge('The request body is larger than 1 MiB');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new Invalid('Unsupported body encoding or charset');
+  }
+  // Any other failure reading the body (aborted, shorter than its Content-Length, bad gzip).
+  const clientError = expose === true && typeof status === 'number' && status >= 400 && status < 500;
+  if (typeof type === 'string' || clientError) {
+    return new Invalid(`The request body could not be read: ${typeof message === 'string' ? message : type}`);
   }
   return undefined;
 }
