@@ -66,7 +66,7 @@ const apiKeys = z
           message: `entry ${index + 1} is not key:role with role ${roles.join('|')}`,
         });
       } else if (keys.has(key)) {
-        ctx.addIssue({ code: 'custom', message: `key "${key.slice(0, 4)}…" is listed twice` });
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats a key: each is listed once` });
       } else {
         keys.set(key, role as Role);
       }
