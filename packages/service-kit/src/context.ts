@@ -15,6 +15,8 @@ export interface Caller {
 export interface RequestContext {
   requestId: string;
   caller: Caller;
+  /** Database statements this request may still send; unlimited when unset. */
+  statementsLeft?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -5,7 +5,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { Express, Request } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import {
   GraphQLError,
   type GraphQLFormattedError,
@@ -15,6 +15,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { ZodError } from 'zod';
+import { currentContext } from './context.ts';
 import { DomainError } from './errors.ts';
 import { armorProtection, entitiesLimitPlugin, parseLimits, SUBGRAPH_LIMITS } from './limits.ts';
 import type { Logger } from './logger.ts';
@@ -40,6 +41,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   context: (req: Request) => Promise<TContext>;
   introspection: boolean;
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Database statements one request may send (default SUBGRAPH_LIMITS.statements). */
+  statementBudget?: number;
 }
 
 /** Starts the subgraph and mounts it at POST /graphql; returns the server for shutdown. */
@@ -68,8 +71,18 @@ export async function mountSubgraph<TContext extends BaseContext>(
     ],
   });
   await server.start();
-  app.use('/graphql', expressMiddleware(server, { context: ({ req }) => options.context(req) }));
+  const budget = statementBudget(options.statementBudget ?? SUBGRAPH_LIMITS.statements);
+  app.use('/graphql', budget, expressMiddleware(server, { context: ({ req }) => options.context(req) }));
   return server;
+}
+
+/** Gives each GraphQL request its budget of database statements (database.ts counts them). */
+function statementBudget(statements: number): RequestHandler {
+  return (_req, _res, next) => {
+    const context = currentContext();
+    if (context) context.statementsLeft = statements;
+    next();
+  };
 }
 
 /** Federation's `_service { sdl }` is introspection by another name: off where introspection is. */

@@ -40,6 +40,12 @@ export const SUBGRAPH_LIMITS = {
    * dashboard at its largest page (100 orders) sends about 300.
    */
   representations: 5_000,
+  /**
+   * Database statements one request may send (each Prisma operation and
+   * prepared read counts one). DataLoader batches keep the gateway's fetches to
+   * a handful; this stops what the alias and depth limits let through.
+   */
+  statements: 200,
 } as const;
 
 /**
