@@ -2,15 +2,18 @@
 // key only, and even that key is held to the subgraph's limits, so abuse is a
 // 4xx while honest callers (REST and the gateway) are served at the same time.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GADGET, seed } from '@supply/test-support/catalogue';
+import { GADGET, seed, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { type System, startSystem } from '@supply/test-support/system';
-import { DASHBOARD } from './operations.ts';
+import { DASHBOARD, PLACE_ORDER } from './operations.ts';
 
 const READER = 'reader-key-for-side-doors';
+const WRITER = 'writer-key-for-side-doors';
 const SERVICE_KEY = 'service-key-for-side-doors';
 const asService = { authorization: `Bearer ${SERVICE_KEY}` };
 const asReader = { authorization: `Bearer ${READER}` };
+const asWriter = { authorization: `Bearer ${WRITER}` };
+const ORDER = { customerId: WITH_ADDRESS, items: [{ productId: GADGET, quantity: 1 }] };
 
 /** `count` aliased reads of a page of 100 orders in one document. */
 const aliasedPages = (count: number) =>
@@ -21,13 +24,34 @@ const entities = (count: number) => ({
   variables: { r: Array.from({ length: count }, (_, i) => ({ __typename: 'Product', id: String(i + 1) })) },
 });
 
+/** Every field of an order the orders subgraph serves, with what the others add. */
+const FULL_ORDER = `fragment Full on Order {
+  ...Flat
+  shippingAddress { line1 city postalCode country }
+  history { from to reason at }
+  items { quantity unitPriceCents lineTotalCents product { id sku name inventory { quantityAvailable } } }
+  shipment { id status carrier trackingNumber }
+}
+fragment Flat on Order { id status serviceLevel totalCents currency failureReason createdAt updatedAt }`;
+
+/**
+ * The widest operation the gateway admits: 15 aliases (its limit), each every
+ * field of an order and, as deep as the gateway allows, its customer's orders.
+ */
+const WIDEST = `${FULL_ORDER}
+{ ${Array.from(
+  { length: 15 },
+  (_, i) =>
+    `o${i}: orders(first: 1) { edges { node { ...Full customer { name orders(first: 1) { edges { node { ...Flat } } } } } } }`,
+).join(' ')} }`;
+
 let system: System;
 
 beforeAll(async () => {
   system = await startSystem({
     seed,
     gateway: true,
-    env: { API_KEYS: `${READER}:reader`, SERVICE_API_KEY: SERVICE_KEY },
+    env: { API_KEYS: `${READER}:reader,${WRITER}:writer`, SERVICE_API_KEY: SERVICE_KEY },
   });
 });
 
@@ -86,6 +110,14 @@ describe("a subgraph's /graphql", () => {
     const { status, body } = await graphql(system.inventory.url, query, variables, asService);
     expect(status).toBe(200);
     expect(body.data._entities.map((product: { id: string } | null) => product?.id)).toEqual(['1', '2', '3']);
+  });
+
+  it('leaves room for what the gateway sends for the widest operation it admits', async () => {
+    const placed = await graphql(system.gateway?.url ?? '', PLACE_ORDER, { input: ORDER }, asWriter);
+    expect(placed.body.errors).toBeUndefined();
+    const { status, body } = await graphql(system.gateway?.url ?? '', WIDEST, {}, asReader);
+    expect({ status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
+    expect(body.data.o14.edges[0].node.customer.orders.edges).toHaveLength(1);
   });
 
   it('refuses abuse in parallel while REST and the gateway keep serving honest callers', async () => {

@@ -27,6 +27,8 @@ export interface OperationLimits {
  * its own limits (gateway/src/limits.ts), plus `_entities` and `__typename`:
  * twice the gateway's token, alias and directive allowance and two more levels
  * leave every plan it writes room, and stop what the gateway would never send.
+ * (The widest operation the gateway admits, in gateway/test/side-doors.test.ts,
+ * sends the orders subgraph 700 to 800 tokens: the planner reuses fragments.)
  */
 export const SUBGRAPH_LIMITS = {
   documentLength: 65_536,
@@ -35,9 +37,9 @@ export const SUBGRAPH_LIMITS = {
   aliases: 30,
   directives: 40,
   /**
-   * Representations in one `_entities` fetch. The gateway's cost limit (25,000,
-   * every object costing at least one) bounds what a plan may ask for; the
-   * dashboard at its largest page (100 orders) sends about 300.
+   * Representations in one `_entities` fetch: one per distinct entity a plan's
+   * step needs, so the gateway's cost limit (25,000, every object costing at
+   * least one) bounds what it may send.
    */
   representations: 5_000,
   /**
