@@ -75,13 +75,12 @@ async function main(): Promise<void> {
   const url = (name: string) => `http://localhost:${ALL.find((spec) => spec.name === name)?.port}`;
   const env = {
     ...process.env,
-    DATABASE_URL: db.url,
     ...Object.fromEntries(SERVICES.map((service) => [service.variable, url(service.name)])),
   };
   for (const spec of PROCESSES) {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {
       cwd: ROOT,
-      env: { ...env, PORT: String(spec.port) },
+      env: { ...env, DATABASE_URL: db.urlFor(spec.name), PORT: String(spec.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);

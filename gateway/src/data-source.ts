@@ -1,8 +1,9 @@
-// How the gateway calls one subgraph: the caller's request id and
-// authorization passed on, each fetch bounded in time, and every failure
+// How the gateway calls one subgraph: with its own service key, the caller's
+// request id and authorization passed on beside it, each fetch bounded in time, and every failure
 // turned into a coded error that names the subgraph but never its address.
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import { currentContext } from '@supply/service-kit/context';
 import type { Logger } from '@supply/service-kit/logger';
 import { GraphQLError } from 'graphql';
@@ -16,6 +17,8 @@ export interface SubgraphOptions {
   url: string;
   timeoutMs: number;
   logger: Logger;
+  /** The gateway's own credential: a subgraph's /graphql answers only it when keys are configured. */
+  serviceApiKey?: string | undefined;
   /** Shared by every subgraph's data source: when given, identical queries in flight share one fetch. */
   inflight?: InflightQueries;
 }
@@ -26,12 +29,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   readonly name: string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  readonly serviceApiKey: string | undefined;
 
-  constructor({ name, url, timeoutMs, logger, inflight }: SubgraphOptions) {
+  constructor({ name, url, timeoutMs, logger, serviceApiKey, inflight }: SubgraphOptions) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
     this.logger = logger;
+    this.serviceApiKey = serviceApiKey;
     // The inherited fetcher is make-fetch-happen (no retries, which suits
     // mutations): unlike global fetch it reaches order-service on port 6000.
     // The signal bounds the whole fetch, connection to last byte.
@@ -43,9 +48,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   override willSendRequest({ request }: ProcessOptions): void {
     const context = currentContext();
     if (!context) return;
-    request.http?.headers.set('x-request-id', context.requestId);
-    if (context.caller.authorization)
-      request.http?.headers.set('authorization', context.caller.authorization);
+    const headers = request.http?.headers;
+    headers?.set('x-request-id', context.requestId);
+    const caller = context.caller.authorization;
+    if (this.serviceApiKey) {
+      headers?.set('authorization', `Bearer ${this.serviceApiKey}`);
+      if (caller) headers?.set(FORWARDED_AUTHORIZATION, caller);
+    } else if (caller) {
+      // Open mode: there is no service key to show, only the caller's own.
+      headers?.set('authorization', caller);
+    }
   }
 
   /** A non-2xx answer: the subgraph's own coded error when it sent one (401, 403, 413 …). */

@@ -20,11 +20,16 @@ import { type BuiltStage, buildStage, treeSize } from './image-build.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BUILT = buildableApps(ROOT);
-const KEYS = { reader: 'img-reader-key', writer: 'img-writer-key', admin: 'img-admin-key' };
+// Production takes keys of 32 characters or more.
+const KEYS = {
+  reader: 'img-reader-key'.padEnd(32, '0'),
+  writer: 'img-writer-key'.padEnd(32, '0'),
+  admin: 'img-admin-key'.padEnd(32, '0'),
+};
 const API_KEYS = Object.entries(KEYS)
   .map(([role, key]) => `${key}:${role}`)
   .join(',');
-const SERVICE_API_KEY = 'img-service-key';
+const SERVICE_API_KEY = 'img-service-key'.padEnd(32, '0');
 const URL_VARIABLE: Record<string, string> = {
   'subgraphs/crm-api': 'CRM_API_URL',
   'subgraphs/inventory-service': 'INVENTORY_SERVICE_URL',
@@ -239,8 +244,12 @@ describe('the images, built as their Dockerfiles build them', () => {
       const ready = await open.get('/readyz');
       expect({ status: ready.status, body: ready.data }).toMatchObject({ status: 200 });
       expect((await open.get('/graphql?query=%7B__typename%7D')).status).toBe(401);
-      const { status, body } = await graphql(running.url, '{ __typename }', {}, reader);
+      // A subgraph's /graphql answers the service key only (the gateway's); the gateway, callers.
+      const gatewayItself = app === 'gateway';
+      const caller = gatewayItself ? reader : { Authorization: `Bearer ${SERVICE_API_KEY}` };
+      const { status, body } = await graphql(running.url, '{ __typename }', {}, caller);
       expect({ status, body }).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+      if (!gatewayItself) expect((await graphql(running.url, '{ __typename }', {}, reader)).status).toBe(403);
     });
   }
 

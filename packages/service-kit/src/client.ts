@@ -85,6 +85,11 @@ function toDomainError(service: string, error: unknown): unknown {
     return new Unavailable(`${service} ${why}`);
   }
   if (response.status >= 500) return new Unavailable(`${service} answered ${response.status}`);
+  // A neighbour refusing this service's own key is a fault of the system, not of
+  // the caller: a 503 the caller may retry, never an answer an Idempotency-Key keeps.
+  if (response.status === 401 || response.status === 403) {
+    return new Unavailable(`${service} refused this service's credentials (HTTP ${response.status})`);
+  }
   return (
     reviveProblem(response.status, response.data) ?? new Unavailable(`${service} answered ${response.status}`)
   );

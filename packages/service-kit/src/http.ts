@@ -13,6 +13,7 @@ import { runWithContext } from './context.ts';
 import { corsPolicy } from './cors.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { type RateLimitStore, rateLimit } from './rate-limit.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -30,6 +31,8 @@ export interface HttpAppOptions {
   access?: AccessPolicy;
   /** A folder of built files served as they are, to anyone, under `path` (e.g. a web app). */
   publicFiles?: { path: string; dir: string };
+  /** Where requests per API key are counted (rate-limit.ts); without one, none are. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -43,13 +46,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('query parser', 'simple');
   app.use(helmet(options.helmet));
   app.use(corsPolicy(options.config.corsOrigins));
-  app.use(requestContext());
+  app.use(requestContext(options.config));
   app.use(accessLog(logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
   app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(options.readiness.map(runCheck));
+    const results = await Promise.all(options.readiness.map((check) => runCheck(check, logger)));
     const failing = results.filter((r) => !r.ok);
     res.status(failing.length === 0 ? 200 : 503).json({
       status: failing.length === 0 ? 'ready' : 'unavailable',
@@ -64,6 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   }
   app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
+  app.use(rateLimit(options.config, options.rateLimitStore, logger));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   return app;
 }
@@ -128,33 +132,63 @@ function accessLog(logger: Logger): RequestHandler {
   };
 }
 
-function requestContext(): RequestHandler {
+function requestContext(config: Config): RequestHandler {
+  // Open mode lets every caller do everything; with keys, authenticate names the role.
+  const role = config.apiKeys ? null : 'admin';
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
-    runWithContext({ requestId, caller: { role: null, authorization } }, next);
+    runWithContext({ requestId, caller: { role, authorization } }, next);
   };
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+async function runCheck(
+  check: ReadinessCheck,
+  logger: Logger,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
-      READINESS_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new ReadinessTimeout()), READINESS_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);
     return { name: check.name, ok: true };
   } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    // The log keeps the whole error; the answer, which anyone may read, only the dependency's state.
+    logger.warn({ check: check.name, err: error }, 'readiness check failed');
+    return { name: check.name, ok: false, error: stateOf(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+class ReadinessTimeout extends Error {}
+
+/** Network and PostgreSQL error codes, as a state that names no host or address. */
+const STATES: Record<string, string> = {
+  ECONNREFUSED: 'refusing connections',
+  ECONNRESET: 'dropping connections',
+  ETIMEDOUT: 'not answering',
+  EHOSTUNREACH: 'unreachable',
+  ENOTFOUND: 'not found by name',
+  EAI_AGAIN: 'not found by name',
+  P1001: 'unreachable',
+  '28P01': 'refusing the credentials',
+  '28000': 'refusing the credentials',
+  '3D000': 'missing its database',
+  '57P03': 'starting up',
+};
+
+function stateOf(error: unknown): string {
+  if (error instanceof ReadinessTimeout) return `no answer within ${READINESS_TIMEOUT_MS} ms`;
+  // The kit's client names the neighbour and what it did, never where it lives.
+  if (error instanceof DomainError) return error.message;
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  const known = [code, cause?.code].find((c): c is string => typeof c === 'string' && c in STATES);
+  return known ? (STATES[known] as string) : 'failing';
 }
 
 export interface Problem {
@@ -177,14 +211,24 @@ export function toProblem(error: DomainError, instance?: string): Problem {
   };
 }
 
-/** Errors Express and body-parser raise before a route runs. */
+/** Errors Express and body-parser raise before a route runs: each one a 4xx. */
 function fromHttpError(error: unknown): DomainError | undefined {
   if (error instanceof ZodError) return invalidFromZod(error);
-  const type = (error as { type?: unknown })?.type;
+  const { type, status, expose, message } = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
   if (type === 'entity.parse.failed') return new Invalid('Malformed JSON in the request body');
   if (type === 'entity.too.large') return new PayloadTooLarge('The request body is larger than 1 MiB');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new Invalid('Unsupported body encoding or charset');
+  }
+  // Any other failure reading the body (aborted, shorter than its Content-Length, bad gzip).
+  const clientError = expose === true && typeof status === 'number' && status >= 400 && status < 500;
+  if (typeof type === 'string' || clientError) {
+    return new Invalid(`The request body could not be read: ${typeof message === 'string' ? message : type}`);
   }
   return undefined;
 }

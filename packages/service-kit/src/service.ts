@@ -1,11 +1,10 @@
-// How a process starts and stops: config, logger, database and migrations,
-// then the app; on SIGTERM or SIGINT in-flight requests finish before exit.
+// How a process starts and stops: config, logger, database, then the app
+// (migrations are the migration role's step: npm run migrate, compose's migrate); on SIGTERM or SIGINT in-flight requests finish before exit.
 import type { Express } from 'express';
 import { type Config, ConfigError, type ConfigNeeds, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './database.ts';
 import { listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { migrate } from './migrate.ts';
 
 export interface ServiceDeps {
   config: Config;
@@ -41,7 +40,6 @@ export async function runService(spec: ServiceSpec): Promise<void> {
   const logger = createLogger(spec.name, config.logLevel);
   exitOnCrash(logger);
   if (!config.apiKeys) logger.warn('API_KEYS is not set: every route is open to every caller');
-  await migrate({ databaseUrl: config.databaseUrl, logger });
   const db = openDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize, logger });
   const service = await spec.build({ config, logger, db });
   const server = await listen(service.app, config.port);

@@ -4,9 +4,10 @@
 // dashboard is built here too, when stale.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { migrate } from '@supply/service-kit/migrate';
+import { enableLogins, migrate } from '@supply/service-kit/migrate';
 import { buildDashboardIfStale } from '../../../scripts/dashboard.ts';
 import { type EmbeddedDb, startEmbeddedDb } from '../../../scripts/embedded-db.ts';
+import { LOCAL_LOGINS } from '../../../scripts/services.ts';
 import { adminQuery, databaseUrl, quoteIdent } from './database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -42,6 +43,8 @@ export async function setupTestRun(): Promise<void> {
   const template = `${prefix}_template`;
   await adminQuery(serverUrl, `CREATE DATABASE ${quoteIdent(template)}`);
   await migrate({ databaseUrl: databaseUrl(serverUrl, template), logger: { info: () => {} } });
+  // Services under test connect as their own roles, as in production.
+  await enableLogins(serverUrl, LOCAL_LOGINS);
   globalThis.__testRun = { embedded, serverUrl, prefix };
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = prefix;

@@ -1,6 +1,7 @@
 // buildApp(deps, options): the logistics-service Express app with REST routes,
 // /graphql, and the sweep that delivers shipment reports to order-service.
 import { readFileSync } from 'node:fs';
+import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import { createServiceClient } from '@supply/service-kit/client';
 import { mountSubgraph } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp } from '@supply/service-kit/http';
@@ -23,7 +24,9 @@ export interface AppOptions {
   newTrackingNumber?: (carrier: Carrier) => string;
 }
 
-// GraphQL reads arrive as POSTs too: /graphql needs a reader, and mutations ask for a writer themselves.
+// Booking a label is order-service's step of placing an order: the service key (admin) only.
+const access: AccessPolicy = (req) =>
+  req.method === 'POST' && req.path === '/shipments' ? 'admin' : defaultPolicy(req);
 
 export async function buildApp(
   { config, logger, db }: ServiceDeps,
@@ -50,7 +53,13 @@ export async function buildApp(
   });
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
   // order-service is not a readiness dependency: reports wait in the outbox while it is down.
-  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }] });
+  const app = createHttpApp({
+    rateLimitStore: db.pool,
+    config,
+    logger,
+    access,
+    readiness: [{ name: 'database', check: db.ping }],
+  });
   app.use(shipmentRoutes(shipments));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
