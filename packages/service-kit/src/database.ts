@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Conflict, type DomainError, Unavailable } from './errors.ts';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
+import { watchPool } from './metrics.ts';
 
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { Prisma };
@@ -45,6 +46,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // A connection the server drops (restart, failover) is replaced on the next query.
   pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));
+  const unwatch = watchPool(pool);
   const nameOf = preparedStatements();
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
@@ -82,6 +84,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: async () => {
+      unwatch();
       await prisma.$disconnect();
       // Prisma ends the pool only if it ever connected; reads alone may have used it.
       if (!pool.ended) await pool.end();

@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { requestMetrics, serveMetrics } from './metrics.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -41,6 +42,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(helmet(options.helmet));
   app.use(requestContext());
   app.use(accessLog(logger));
+  app.use(requestMetrics());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
@@ -57,6 +59,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  serveMetrics(app);
   return app;
 }
 
