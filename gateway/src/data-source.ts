@@ -6,6 +6,7 @@ import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { currentContext } from '@supply/service-kit/context';
 import type { Logger } from '@supply/service-kit/logger';
 import { subgraphFetches } from '@supply/service-kit/metrics';
+import { injectTraceparent } from '@supply/service-kit/telemetry';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
 import type { InflightQueries } from './inflight.ts';
@@ -42,6 +43,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   }
 
   override willSendRequest({ request }: ProcessOptions): void {
+    // Inside @apollo/gateway's fetch span: the subgraph's spans become its children.
+    if (request.http) injectTraceparent(request.http.headers);
     const context = currentContext();
     if (!context) return;
     request.http?.headers.set('x-request-id', context.requestId);

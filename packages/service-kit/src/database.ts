@@ -7,6 +7,7 @@ import { Conflict, type DomainError, Unavailable } from './errors.ts';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
 import { watchPool } from './metrics.ts';
+import { traceQueries } from './telemetry.ts';
 
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { Prisma };
@@ -47,6 +48,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   // A connection the server drops (restart, failover) is replaced on the next query.
   pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));
   const unwatch = watchPool(pool);
+  pool.on('connect', (client) => traceQueries(client as unknown as Parameters<typeof traceQueries>[0]));
   const nameOf = preparedStatements();
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,

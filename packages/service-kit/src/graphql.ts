@@ -10,6 +10,7 @@ import { type GraphQLFormattedError, GraphQLScalarType, Kind, parse } from 'grap
 import { ZodError } from 'zod';
 import { DomainError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { nameActiveSpan, spanForRequest, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 // Apollo's own codes for errors in the operation itself: passed through as they are.
@@ -47,12 +48,35 @@ export async function mountSubgraph<TContext extends BaseContext>(
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, options.logger),
     // Inline traces are for Apollo's hosted reporting, which this system does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(tracing() ? [operationSpanName] : []),
+      ...(options.plugins ?? []),
+    ],
   });
   await server.start();
-  app.use('/graphql', expressMiddleware(server, { context: ({ req }) => options.context(req) }));
+  app.use(
+    '/graphql',
+    spanForRequest('graphql'),
+    expressMiddleware(server, { context: ({ req }) => options.context(req) }),
+  );
   return server;
 }
+
+/** Names the GraphQL span by its operation once known: "query Dashboard". */
+const operationSpanName: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operationName, operation }) {
+        const type = operation?.operation ?? 'query';
+        nameActiveSpan(`${type} ${operationName ?? 'anonymous'}`, {
+          'graphql.operation.type': type,
+          'graphql.operation.name': operationName ?? '',
+        });
+      },
+    };
+  },
+};
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,

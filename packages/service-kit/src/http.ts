@@ -12,7 +12,8 @@ import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { requestMetrics, serveMetrics } from './metrics.ts';
+import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
+import { traceFields, traceRequests } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -39,6 +40,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(traceRequests(routeOf));
   app.use(helmet(options.helmet));
   app.use(requestContext());
   app.use(accessLog(logger));
@@ -93,6 +95,8 @@ function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     if (req.url === '/healthz' || req.url === '/readyz') return next();
     const started = performance.now();
+    // Read now: the answer is sent outside the request's trace context.
+    const traced = traceFields();
     res.once('close', () => {
       const status = res.statusCode;
       const finished = res.writableFinished;
@@ -101,6 +105,7 @@ function accessLog(logger: Logger): RequestHandler {
       logger[level](
         {
           requestId: req.headers['x-request-id'],
+          ...traced,
           req: { method: req.method, url: req.originalUrl },
           res: { status },
           responseTime: Math.round(performance.now() - started),

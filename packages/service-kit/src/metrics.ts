@@ -130,7 +130,7 @@ export function watchPool(pool: PoolState): () => void {
 }
 
 /** The route template a request matched ("/customers/:id"), not its path. */
-function routeOf(req: Request): string {
+export function routeOf(req: Request): string {
   if (req.route?.path) return `${req.baseUrl}${req.route.path}`;
   return req.baseUrl || 'unmatched';
 }

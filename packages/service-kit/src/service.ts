@@ -6,6 +6,7 @@ import { type Database, openDatabase } from './database.ts';
 import { listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { migrate } from './migrate.ts';
+import { startTracing } from './telemetry.ts';
 
 export interface ServiceDeps {
   config: Config;
@@ -38,6 +39,7 @@ export function loadConfigOrExit(name: string, defaultPort: number, needs?: Conf
 
 export async function runService(spec: ServiceSpec): Promise<void> {
   const config = loadConfigOrExit(spec.name, spec.defaultPort);
+  const stopTracing = await startTracing(spec.name);
   const logger = createLogger(spec.name, config.logLevel);
   exitOnCrash(logger);
   if (!config.apiKeys) logger.warn('API_KEYS is not set: every route is open to every caller');
@@ -46,7 +48,7 @@ export async function runService(spec: ServiceSpec): Promise<void> {
   const service = await spec.build({ config, logger, db });
   const server = await listen(service.app, config.port);
   logger.info({ port: server.port }, `${spec.name} listening on port ${server.port}`);
-  onShutdown(logger, [server.close, async () => service.close?.(), db.close]);
+  onShutdown(logger, [server.close, async () => service.close?.(), db.close, stopTracing]);
 }
 
 /** Runs the steps in order on the first SIGTERM or SIGINT, then exits. */
