@@ -1,6 +1,6 @@
 import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
-import { exitOnCrash, loadConfigOrExit, onShutdown } from '@supply/service-kit/service';
+import { exitOnCrash, loadConfigOrExit, onShutdown } from '@supply/service-kit/process';
 import { startTracing } from '@supply/service-kit/telemetry';
 import { buildGateway } from './app.ts';
 

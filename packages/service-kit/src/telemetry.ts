@@ -36,7 +36,10 @@ export async function startTracing(service: string, env = process.env): Promise<
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return async () => {};
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
-  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  // A CommonJS package: bundled, its exports arrive as the namespace's default.
+  type Sdk = typeof import('@opentelemetry/sdk-node');
+  const loaded = (await import('@opentelemetry/sdk-node')) as Sdk & { default?: Sdk };
+  const { NodeSDK } = loaded.default ?? loaded;
   const sdk = new NodeSDK({ ...(!env.OTEL_SERVICE_NAME && { serviceName: service }), instrumentations: [] });
   sdk.start();
   enabled = true;
