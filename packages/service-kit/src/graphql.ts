@@ -55,11 +55,9 @@ export async function mountSubgraph<TContext extends BaseContext>(
     ],
   });
   await server.start();
-  app.use(
-    '/graphql',
-    spanForRequest('graphql'),
-    expressMiddleware(server, { context: ({ req }) => options.context(req) }),
-  );
+  const graphql = expressMiddleware(server, { context: ({ req }) => options.context(req) });
+  if (tracing()) app.use('/graphql', spanForRequest('graphql'), graphql);
+  else app.use('/graphql', graphql);
   return server;
 }
 

@@ -13,7 +13,7 @@ import { runWithContext } from './context.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
-import { traceFields, traceRequests } from './telemetry.ts';
+import { traceFields, traceRequests, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -40,7 +40,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(traceRequests(routeOf));
+  // Installed only when tracing is on, so without it a request pays nothing for it.
+  if (tracing()) app.use(traceRequests(routeOf));
   app.use(helmet(options.helmet));
   app.use(requestContext());
   app.use(accessLog(logger));
