@@ -3,7 +3,7 @@
 // Sandbox where config.graphqlSandbox allows it.
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -12,6 +12,7 @@ import type { Config } from '@supply/service-kit/config';
 import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
 import { armorProtection, parseLimits } from '@supply/service-kit/limits';
 import type { Logger } from '@supply/service-kit/logger';
+import { graphqlOperations } from '@supply/service-kit/metrics';
 import type { RateLimitStore } from '@supply/service-kit/rate-limit';
 import axios from 'axios';
 import type { Express } from 'express';
@@ -53,6 +54,22 @@ const sandboxPageIsPublic: AccessPolicy = (req) =>
     : gatewayPolicy(req);
 
 export const SUPERGRAPH_SDL = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
+
+/** Counts each operation answered by name (or "anonymous") and outcome. */
+const operationMetrics: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ operationName, response }) {
+        const body = response.body;
+        const failed = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
+        graphqlOperations.inc({
+          operation: operationName ?? 'anonymous',
+          outcome: failed ? 'error' : 'success',
+        });
+      },
+    };
+  },
+};
 
 export interface GatewayDeps {
   config: Config;
@@ -105,6 +122,7 @@ export async function buildGateway({
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     plugins: [
+      operationMetrics,
       ...armor.plugins,
       costLimitPlugin(costRule()),
       sandbox

@@ -6,6 +6,8 @@ import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import { currentContext } from '@supply/service-kit/context';
 import type { Logger } from '@supply/service-kit/logger';
+import { subgraphFetches } from '@supply/service-kit/metrics';
+import { injectTraceparent } from '@supply/service-kit/telemetry';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
 import type { InflightQueries } from './inflight.ts';
@@ -42,10 +44,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
     // The signal bounds the whole fetch, connection to last byte.
     const fetcher = this.fetcher;
     const bounded: Fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    this.fetcher = inflight ? inflight.share(bounded) : bounded;
+    this.fetcher = timed(name, inflight ? inflight.share(bounded) : bounded);
   }
 
   override willSendRequest({ request }: ProcessOptions): void {
+    // Inside @apollo/gateway's fetch span: the subgraph's spans become its children.
+    if (request.http) injectTraceparent(request.http.headers);
     const context = currentContext();
     if (!context) return;
     const headers = request.http?.headers;
@@ -104,4 +108,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
       extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
   }
+}
+
+/** Times each fetch (a shared one once, as it is sent once) in graphql_subgraph_fetch_duration_seconds. */
+function timed(subgraph: string, fetcher: Fetcher): Fetcher {
+  return async (url, init) => {
+    const stop = subgraphFetches.startTimer({ subgraph });
+    try {
+      const response = await fetcher(url, init);
+      stop({ outcome: response.ok ? 'success' : 'error' });
+      return response;
+    } catch (error) {
+      stop({ outcome: 'error' });
+      throw error;
+    }
+  };
 }

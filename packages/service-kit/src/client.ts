@@ -1,6 +1,7 @@
 // The service-to-service client: axios with a bounded timeout, retries with
 // backoff for calls that are safe to repeat, the request id passed on, and
 // a neighbour's problem+json answer turned back into the same DomainError.
+import type { Span } from '@opentelemetry/api';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { currentContext } from './context.ts';
@@ -17,6 +18,7 @@ import {
   Unprocessable,
 } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { endSpan, startClientSpan } from './telemetry.ts';
 
 export interface ServiceClientOptions {
   /** The neighbour's name, used in errors and logs (e.g. "inventory-service"). */
@@ -62,14 +64,29 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
         'retrying call',
       ),
   });
+  const spans = new WeakMap<object, Span>();
   client.interceptors.request.use((config) => {
+    const carrier: Record<string, string> = {};
+    const span = startClientSpan(`${config.method?.toUpperCase()} ${options.name}`, carrier);
+    if (span) spans.set(config, span);
+    for (const [name, value] of Object.entries(carrier)) config.headers.set(name, value);
     const context = currentContext();
     if (context) config.headers.set('x-request-id', context.requestId);
     if (options.serviceApiKey) config.headers.set('Authorization', `Bearer ${options.serviceApiKey}`);
     return config;
   });
-  client.interceptors.response.use(undefined, (error: unknown) =>
-    Promise.reject(toDomainError(options.name, error)),
+  client.interceptors.response.use(
+    (response) => {
+      const span = spans.get(response.config);
+      span?.setAttribute('http.response.status_code', response.status);
+      if (span) endSpan(span);
+      return response;
+    },
+    (error: unknown) => {
+      const span = isAxiosError(error) && error.config ? spans.get(error.config) : undefined;
+      if (span) endSpan(span, error);
+      return Promise.reject(toDomainError(options.name, error));
+    },
   );
   return client;
 }

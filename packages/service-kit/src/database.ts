@@ -7,6 +7,8 @@ import { currentContext } from './context.ts';
 import { Conflict, type DomainError, Invalid, Unavailable } from './errors.ts';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
+import { watchPool } from './metrics.ts';
+import { traceQueries } from './telemetry.ts';
 
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { Prisma };
@@ -48,6 +50,8 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // A connection the server drops (restart, failover) is replaced on the next query.
   pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));
+  const unwatch = watchPool(pool);
+  pool.on('connect', (client) => traceQueries(client as unknown as Parameters<typeof traceQueries>[0]));
   const nameOf = preparedStatements();
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
@@ -88,6 +92,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: async () => {
+      unwatch();
       await prisma.$disconnect();
       // Prisma ends the pool only if it ever connected; reads alone may have used it.
       if (!pool.ended) await pool.end();

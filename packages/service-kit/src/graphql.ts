@@ -19,6 +19,7 @@ import { currentContext } from './context.ts';
 import { DomainError } from './errors.ts';
 import { armorProtection, entitiesLimitPlugin, parseLimits, SUBGRAPH_LIMITS } from './limits.ts';
 import type { Logger } from './logger.ts';
+import { nameActiveSpan, spanForRequest, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 // Apollo's own codes for errors in the operation itself: passed through as they are.
@@ -67,12 +68,15 @@ export async function mountSubgraph<TContext extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       ...(armor.plugins as ApolloServerPlugin<TContext>[]),
       entitiesLimitPlugin(SUBGRAPH_LIMITS.representations),
+      ...(tracing() ? [operationSpanName] : []),
       ...(options.plugins ?? []),
     ],
   });
   await server.start();
   const budget = statementBudget(options.statementBudget ?? SUBGRAPH_LIMITS.statements);
-  app.use('/graphql', budget, expressMiddleware(server, { context: ({ req }) => options.context(req) }));
+  const graphql = expressMiddleware(server, { context: ({ req }) => options.context(req) });
+  if (tracing()) app.use('/graphql', spanForRequest('graphql'), budget, graphql);
+  else app.use('/graphql', budget, graphql);
   return server;
 }
 
@@ -93,6 +97,21 @@ const noServiceSdl: ValidationRule = (context) => ({
     }
   },
 });
+
+/** Names the GraphQL span by its operation once known: "query Dashboard". */
+const operationSpanName: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operationName, operation }) {
+        const type = operation?.operation ?? 'query';
+        nameActiveSpan(`${type} ${operationName ?? 'anonymous'}`, {
+          'graphql.operation.type': type,
+          'graphql.operation.name': operationName ?? '',
+        });
+      },
+    };
+  },
+};
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,

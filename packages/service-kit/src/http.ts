@@ -13,7 +13,9 @@ import { runWithContext } from './context.ts';
 import { corsPolicy } from './cors.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
 import { type RateLimitStore, rateLimit } from './rate-limit.ts';
+import { traceFields, traceRequests, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -44,10 +46,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Installed only when tracing is on, so without it a request pays nothing for it.
+  if (tracing()) app.use(traceRequests(routeOf));
   app.use(helmet(options.helmet));
   app.use(corsPolicy(options.config.corsOrigins));
   app.use(requestContext(options.config));
   app.use(accessLog(logger));
+  app.use(requestMetrics());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
@@ -69,6 +74,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(authenticate(options.config, options.access));
   app.use(rateLimit(options.config, options.rateLimitStore, logger));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  serveMetrics(app);
   return app;
 }
 
@@ -113,6 +119,8 @@ function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     if (req.url === '/healthz' || req.url === '/readyz') return next();
     const started = performance.now();
+    // Read now: the answer is sent outside the request's trace context.
+    const traced = traceFields();
     res.once('close', () => {
       const status = res.statusCode;
       const finished = res.writableFinished;
@@ -121,6 +129,7 @@ function accessLog(logger: Logger): RequestHandler {
       logger[level](
         {
           requestId: req.headers['x-request-id'],
+          ...traced,
           req: { method: req.method, url: req.originalUrl },
           res: { status },
           responseTime: Math.round(performance.now() - started),

@@ -76,6 +76,23 @@ export interface Login {
  * Lets each service role (created without LOGIN by the schema) log in with its
  * password: the embedded runner and the tests do this with local passwords.
  */
+/** The roles docs/db-schema.sql grants tables to: one per process that opens the database. */
+export const DATABASE_ROLES = [
+  'crm_api',
+  'inventory_service',
+  'logistics_service',
+  'order_service',
+  'gateway',
+];
+
+/** The logins a deployment gives as `<ROLE>_DB_PASSWORD` variables (compose's .env, a Kubernetes Secret). */
+export function loginsFromEnv(env: Record<string, string | undefined>): Login[] {
+  return DATABASE_ROLES.flatMap((role) => {
+    const password = env[`${role.toUpperCase()}_DB_PASSWORD`];
+    return password ? [{ role, password }] : [];
+  });
+}
+
 export async function enableLogins(databaseUrl: string, logins: Login[]): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();

@@ -6,6 +6,7 @@ import type { Database } from '@supply/service-kit/database';
 import { Conflict, DomainError, NotFound, Unprocessable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
+import { countOrder } from '@supply/service-kit/metrics';
 import { addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { ClaimedKey } from './idempotency.ts';
@@ -157,12 +158,14 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     async place(input: PlaceOrderInput, claim?: ClaimedKey): Promise<OrderView> {
       const { order, pending, lines, address, weightGrams } = await record(input, claim);
       const orderId = order.id;
+      countOrder('placed');
       try {
         await neighbours.reserve(
           orderId,
           lines.map(({ productId, quantity }) => ({ productId, quantity })),
         );
       } catch (error) {
+        countOrder('failed', 'reserve', error);
         await fail(orderId, reasonFor('reserving stock', error));
         throw error;
       }
@@ -175,6 +178,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
           serviceLevel: input.serviceLevel,
         });
       } catch (error) {
+        countOrder('failed', 'ship', error);
         await fail(orderId, reasonFor('booking the shipment', error));
         throw error;
       }
@@ -186,6 +190,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       }
       // Moved from pending, so its history is these two rows and its shipment the one just booked:
       // the answer is what reading the order back would give, without reading it.
+      countOrder('confirmed');
       const { status, failureReason, updatedAt } = moved;
       return wholeOrder(
         toOrderSummary({ ...order, status, failureReason, updatedAt }),

@@ -5,6 +5,7 @@
 // run it, as rows are claimed with FOR UPDATE SKIP LOCKED.
 import type { Database } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
+import { recoverySweeps } from '@supply/service-kit/metrics';
 import { transition } from './orders.ts';
 import type { OrderPlacing } from './placing.ts';
 
@@ -71,7 +72,11 @@ export function orderRecovery(db: Database, placing: OrderPlacing, logger: Logge
   const runOnce = () => {
     running = running
       .then(sweep)
-      .catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
+      .then(() => recoverySweeps.inc({ outcome: 'done' }))
+      .catch((error: unknown) => {
+        recoverySweeps.inc({ outcome: 'failed' });
+        logger.error({ err: error }, 'recovery sweep failed');
+      });
     return running;
   };
 
