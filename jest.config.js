@@ -11,7 +11,7 @@ export default {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
     ],
   },
-  testMatch: ['<rootDir>/{packages,subgraphs,gateway,scripts}/**/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,subgraphs,gateway,scripts,dashboard}/**/test/**/*.test.ts'],
   globalSetup: '<rootDir>/packages/test-support/src/global-setup.js',
   globalTeardown: '<rootDir>/packages/test-support/src/global-teardown.js',
   testTimeout: 60_000,

@@ -224,6 +224,71 @@ CREATE INDEX idempotency_keys_lease_idx ON idempotency_keys (locked_until) WHERE
 CREATE TRIGGER idempotency_keys_updated_at BEFORE UPDATE ON idempotency_keys
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
+-- Requests per API key and window, counted by rate-limiter-flexible (its own
+-- layout) and shared by every replica: key is process:digest-of-the-key,
+-- expire is in epoch milliseconds.
+CREATE TABLE rate_limits (
+  key    varchar(255) PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+
+-- Who may touch which table: each service connects as its own role, which may
+-- write only the tables its service owns and read only what it needs (the
+-- gateway's role only counts requests in rate_limits); the
+-- migration role (the one applying this file) owns the schema and alone runs
+-- DDL. A new table is reachable by no service until a grant below names it.
+-- Roles missing here are created without LOGIN; whoever deploys gives each one
+-- a password (docs/deploy.md). Statements of these roles are bounded in time,
+-- so nothing a caller sets off holds a connection for long.
+DO $$
+DECLARE
+  service text;
+BEGIN
+  FOREACH service IN ARRAY ARRAY['crm_api', 'inventory_service', 'logistics_service', 'order_service', 'gateway'] LOOP
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = service) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', service);
+    END IF;
+    EXECUTE format('ALTER ROLE %I SET statement_timeout = %L', service, '10s');
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', service);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', service);
+    EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', service);
+  END LOOP;
+END
+$$;
+
+-- inventory-service and logistics-service may not read orders, yet must not hold
+-- stock or book a label for an order already failed or cancelled (a call that
+-- lands after its saga gave up): this answers an order's status (NULL: none) and
+-- holds a shared lock on its row until the caller's transaction ends.
+CREATE FUNCTION order_status_for_work(order_id integer) RETURNS text
+  LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT status FROM orders WHERE id = order_id FOR SHARE $$;
+REVOKE ALL ON FUNCTION order_status_for_work(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION order_status_for_work(integer) TO inventory_service, logistics_service;
+
+-- crm-api: customers.
+GRANT SELECT, INSERT, UPDATE ON customers TO crm_api;
+
+-- inventory-service: the catalogue, stock and reservations.
+GRANT SELECT, INSERT, UPDATE, DELETE
+  ON products, inventory, inventory_adjustments, reservations, reservation_items
+  TO inventory_service;
+
+-- logistics-service: shipments and the reports it owes order-service.
+GRANT SELECT, INSERT, UPDATE, DELETE ON shipments, shipment_reports TO logistics_service;
+
+-- order-service: orders and idempotency keys; it reads the customer, the
+-- products' prices, and (recovering a crash) reservations and shipments.
+GRANT SELECT, INSERT, UPDATE, DELETE
+  ON orders, order_items, order_status_history, idempotency_keys
+  TO order_service;
+GRANT SELECT ON customers, products, reservations, shipments TO order_service;
+
+-- Every process, the gateway included, counts requests per API key here.
+GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limits
+  TO crm_api, inventory_service, logistics_service, order_service, gateway;
+
 -- sample-data: everything below is sample data, loaded only when asked.
 
 -- Customers: Ada Lovelace (1) is the one the README examples use; 13 and 14 have no address.

@@ -1,33 +1,39 @@
-// npm run build: compiles service-kit (with its generated Prisma client) and
-// every service that has a src/main.ts to JavaScript that plain `node` runs.
-// Files the code reads beside itself (schema.graphql, the gateway's
-// supergraph.graphql) are copied so their relative paths hold in dist/.
+// npm run build: bundles each process with esbuild into dist/<name>/, the
+// whole of what its image holds besides node:
+//   package.json                 {"main": "<app>/src/main.mjs"}: `node .` starts it
+//   <app>/src/main.mjs, chunks/  the process, its dependencies and the kit in one file,
+//                                with what it imports lazily (the OpenTelemetry SDK,
+//                                Prisma's PostgreSQL query compiler) in chunks beside it
+//   <app>/src/schema.graphql     files the code reads beside itself, at the paths it
+//   gateway/supergraph.graphql   reads them from (relative to its own file)
+//   docs/db-schema.sql,          the schema and migrations, for the processes that
+//   docs/migrations/             migrate a database at start-up (not the gateway)
+// Each file keeps its place in the repository's tree, so every
+// `new URL(..., import.meta.url)` resolves as it does in the sources.
 // Emit only: `npm run typecheck` is the type check (see docs/deploy.md).
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
+import { SERVICES } from './services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-export const KIT = 'packages/service-kit';
-export const APPS = [
-  'subgraphs/crm-api',
-  'subgraphs/inventory-service',
-  'subgraphs/logistics-service',
-  'subgraphs/order-service',
-  'gateway',
-];
+export const APPS = [...SERVICES.map((service) => `subgraphs/${service.name}`), 'gateway'];
+/** The processes that open a database, and so migrate it at start-up. */
+const MIGRATING = new Set(APPS.filter((app) => app !== 'gateway'));
 
 /** The apps written so far: a folder without src/main.ts is not built. */
 export function buildableApps(root = ROOT): string[] {
   return APPS.filter((app) => existsSync(path.join(root, app, 'src', 'main.ts')));
 }
 
+/** dist/<name>: the image's /app for one app. */
+export const outputOf = (app: string, root = ROOT) => path.join(root, 'dist', path.basename(app));
+
 const isTypeScript = (name: string) => /\.[cm]?ts$/.test(name);
 
 /** Non-TypeScript files under src/, and *.graphql beside package.json. */
-function assetsOf(workspace: string): string[] {
-  const dir = path.join(ROOT, workspace);
+function assetsOf(app: string): string[] {
+  const dir = path.join(ROOT, app);
   const underSrc = readdirSync(path.join(dir, 'src'), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && !isTypeScript(entry.name))
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
@@ -35,34 +41,56 @@ function assetsOf(workspace: string): string[] {
   return [...underSrc, ...beside];
 }
 
-/** Removes what only the compiler needs (declarations, build info) from dist/. */
-function pruneCompilerFiles(dist: string): void {
-  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && (entry.name.endsWith('.d.ts') || entry.name.endsWith('.tsbuildinfo'))) {
-      rmSync(path.join(entry.parentPath, entry.name));
-    }
+// CommonJS dependencies inside an ES module bundle still call require() and
+// read __dirname: give them node's own.
+const BANNER = [
+  "import { createRequire as __bundleRequire } from 'node:module';",
+  "import { fileURLToPath as __bundlePath } from 'node:url';",
+  'const require = __bundleRequire(import.meta.url);',
+  'const __filename = __bundlePath(import.meta.url);',
+  "const __dirname = __bundlePath(new URL('.', import.meta.url));",
+].join('\n');
+
+export async function bundle(app: string): Promise<void> {
+  const out = outputOf(app);
+  rmSync(out, { recursive: true, force: true });
+  await build({
+    entryPoints: { main: path.join(ROOT, app, 'src', 'main.ts') },
+    outdir: path.join(out, app, 'src'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    // The kit's sources, as the tests and `npm start` use them.
+    conditions: ['development'],
+    // pg's optional native binding, never installed.
+    external: ['pg-native'],
+    banner: { js: BANNER },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  for (const asset of assetsOf(app)) cpSync(path.join(ROOT, app, asset), path.join(out, app, asset));
+  if (MIGRATING.has(app)) {
+    mkdirSync(path.join(out, 'docs'), { recursive: true });
+    cpSync(path.join(ROOT, 'docs', 'db-schema.sql'), path.join(out, 'docs', 'db-schema.sql'));
+    cpSync(path.join(ROOT, 'docs', 'migrations'), path.join(out, 'docs', 'migrations'), { recursive: true });
   }
+  const manifest = { name: path.basename(app), private: true, type: 'module', main: `${app}/src/main.mjs` };
+  writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-function main(): void {
-  const apps = buildableApps();
-  const skipped = APPS.filter((app) => !apps.includes(app));
-  for (const workspace of [KIT, ...APPS])
-    rmSync(path.join(ROOT, workspace, 'dist'), { recursive: true, force: true });
-  if (!existsSync(path.join(ROOT, KIT, 'src', 'generated', 'prisma', 'client.ts'))) {
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'packages/service-kit/src/generated/prisma/client.ts'))) {
     throw new Error('no generated Prisma client: run `npm run generate` first');
   }
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const projects = [KIT, ...apps].map((workspace) => path.join(workspace, 'tsconfig.build.json'));
-  execFileSync(process.execPath, [tsc, '--build', ...projects], { cwd: ROOT, stdio: 'inherit' });
-  for (const app of apps) {
-    for (const asset of assetsOf(app)) {
-      cpSync(path.join(ROOT, app, asset), path.join(ROOT, app, 'dist', asset));
-    }
-  }
-  for (const workspace of [KIT, ...apps]) pruneCompilerFiles(path.join(ROOT, workspace, 'dist'));
-  console.warn(`build: compiled ${[KIT, ...apps].join(', ')}`);
+  const apps = buildableApps();
+  await Promise.all(apps.map(bundle));
+  console.warn(`build: bundled ${apps.join(', ')} into dist/`);
+  const skipped = APPS.filter((app) => !apps.includes(app));
   if (skipped.length > 0) console.warn(`build: skipped (no src/main.ts yet): ${skipped.join(', ')}`);
 }
 
-if (process.argv[1] === import.meta.filename) main();
+if (process.argv[1] === import.meta.filename) await main();

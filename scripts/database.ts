@@ -3,9 +3,10 @@
 // with crm_supply_db created and migrated.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { migrate } from '@supply/service-kit/migrate';
+import { enableLogins, loginUrl, migrate } from '@supply/service-kit/migrate';
 import pg from 'pg';
 import { startEmbeddedDb } from './embedded-db.ts';
+import { LOCAL_LOGINS, localLoginOf } from './services.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const EMBEDDED_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54320);
@@ -13,7 +14,10 @@ const DATA_DIR = path.resolve(ROOT, process.env.EMBEDDED_PG_DATA ?? path.join('.
 const DB_NAME = 'crm_supply_db';
 
 export interface SystemDatabase {
+  /** The migration role's URL (the server's superuser on the embedded one). */
   url: string;
+  /** The URL the service called `name` connects with: its own role on the embedded database. */
+  urlFor(name: string): string;
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -43,7 +47,14 @@ export async function prepareDatabase(options: { sampleData: boolean; log: Log }
   const sampleData = options.sampleData || (created && !process.env.DATABASE_URL);
   const { applied } = await migrate({ databaseUrl: serverUrl, logger: { info: () => {} }, sampleData });
   if (applied.length > 0) log.info(`applied ${applied.join(', ')}`);
-  return { url: serverUrl, embedded: !process.env.DATABASE_URL, stop };
+  const embedded = !process.env.DATABASE_URL;
+  // With DATABASE_URL, the roles' passwords are the deployer's (docs/deploy.md); that URL serves all.
+  if (embedded) await enableLogins(serverUrl, LOCAL_LOGINS);
+  const urlFor = (name: string) => {
+    const login = localLoginOf(name);
+    return embedded && login ? loginUrl(serverUrl, login) : serverUrl;
+  };
+  return { url: serverUrl, urlFor, embedded, stop };
 }
 
 function withDatabase(serverUrl: string, database: string): string {

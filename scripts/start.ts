@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import axios from 'axios';
 import { prettyFactory } from 'pino-pretty';
+import { buildDashboardIfStale } from './dashboard.ts';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
 import { entryOf, SERVICES } from './services.ts';
 
@@ -68,18 +69,18 @@ async function main(): Promise<void> {
     process.removeAllListeners(signal);
     process.on(signal, () => void stopAll(0));
   }
+  buildDashboardIfStale(runner);
   db = await prepareDatabase({ sampleData: process.argv.includes('--sample-data'), log: runner });
 
   const url = (name: string) => `http://localhost:${ALL.find((spec) => spec.name === name)?.port}`;
   const env = {
     ...process.env,
-    DATABASE_URL: db.url,
     ...Object.fromEntries(SERVICES.map((service) => [service.variable, url(service.name)])),
   };
   for (const spec of PROCESSES) {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {
       cwd: ROOT,
-      env: { ...env, PORT: String(spec.port) },
+      env: { ...env, DATABASE_URL: db.urlFor(spec.name), PORT: String(spec.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   }
   const gateway = ALL.find((spec) => spec.name === 'gateway')?.port;
   runner.info(`  GraphQL (Apollo Sandbox in a browser): http://localhost:${gateway}/graphql`);
+  runner.info(`  Operations dashboard:                  http://localhost:${gateway}/dashboard/`);
   runner.info('Ctrl-C stops everything.');
 }
 

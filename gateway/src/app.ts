@@ -3,41 +3,82 @@
 // Sandbox where config.graphqlSandbox allows it.
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import type { Config } from '@supply/service-kit/config';
 import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
+import { armorProtection, parseLimits } from '@supply/service-kit/limits';
 import type { Logger } from '@supply/service-kit/logger';
+import { graphqlOperations } from '@supply/service-kit/metrics';
+import type { RateLimitStore } from '@supply/service-kit/rate-limit';
 import axios from 'axios';
 import type { Express } from 'express';
+import Negotiator from 'negotiator';
 import { costLimitPlugin } from './cost.ts';
+import { DASHBOARD_PATH, dashboardDir, dashboardIsPublic, explainMissingDashboard } from './dashboard.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { formatGatewayError } from './errors.ts';
 import { InflightQueries } from './inflight.ts';
-import { armorProtection, costRule, parseLimits } from './limits.ts';
+import { costRule, LIMITS } from './limits.ts';
 import { subgraphNames, subgraphUrls } from './subgraphs.ts';
+
+const gatewayPolicy: AccessPolicy = (req) =>
+  req.path === '/graphql' || req.path === '/' ? 'reader' : defaultPolicy(req);
+
+// What Apollo Server may answer a GET with; it serves the landing page, and runs
+// no operation, exactly when a browser prefers text/html to all of these.
+// (@apollo/server's MEDIA_TYPES, which it does not export.)
+const ANSWERS = [
+  'application/json; charset=utf-8',
+  'application/graphql-response+json; charset=utf-8',
+  'multipart/mixed; deferSpec=20220824',
+  'multipart/mixed; incrementalSpec=v0.2',
+  'multipart/mixed',
+  'text/html',
+];
 
 /**
  * The Sandbox page itself is static HTML: a browser may load it without a key,
- * and Sandbox then sends the key the user enters with every operation.
+ * and Sandbox then sends the key the user enters with every operation. The
+ * test is Apollo's own (ApolloServer.prefersHTML), not a reading of `?query=`.
  */
 const sandboxPageIsPublic: AccessPolicy = (req) =>
   req.method === 'GET' &&
   (req.path === '/' || req.path === '/graphql') &&
-  req.get('accept')?.includes('text/html') &&
-  req.query.query === undefined
+  req.get('accept') &&
+  new Negotiator({ headers: { accept: req.get('accept') } }).mediaType(ANSWERS) === 'text/html'
     ? 'public'
-    : defaultPolicy(req);
+    : gatewayPolicy(req);
 
 export const SUPERGRAPH_SDL = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
+
+/** Counts each operation answered by name (or "anonymous") and outcome. */
+const operationMetrics: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ operationName, response }) {
+        const body = response.body;
+        const failed = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
+        graphqlOperations.inc({
+          operation: operationName ?? 'anonymous',
+          outcome: failed ? 'error' : 'success',
+        });
+      },
+    };
+  },
+};
 
 export interface GatewayDeps {
   config: Config;
   logger: Logger;
   supergraphSdl?: string;
+  /** The built dashboard served at /dashboard/; default: the dashboard workspace's dist/. */
+  dashboard?: string;
+  /** Where requests per API key are counted, shared with the other replicas. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 export interface BuiltGateway {
@@ -49,6 +90,8 @@ export async function buildGateway({
   config,
   logger,
   supergraphSdl = SUPERGRAPH_SDL,
+  dashboard = dashboardDir(),
+  rateLimitStore,
 }: GatewayDeps): Promise<BuiltGateway> {
   const urls = subgraphUrls(config);
   const inflight = config.subgraphDeduplication ? new InflightQueries() : undefined;
@@ -59,13 +102,14 @@ export async function buildGateway({
         name,
         url: urls[name] ? `${urls[name]}/graphql` : (url ?? ''),
         timeoutMs: config.subgraphTimeoutMs,
+        serviceApiKey: config.serviceApiKey,
         logger,
         inflight,
       }),
     logger,
   });
   const sandbox = config.graphqlSandbox;
-  const armor = armorProtection({ sandbox });
+  const armor = armorProtection(LIMITS, { suggestions: sandbox });
   const server = new ApolloServer({
     gateway,
     introspection: sandbox,
@@ -74,10 +118,11 @@ export async function buildGateway({
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    parseOptions: parseLimits,
+    parseOptions: parseLimits(LIMITS),
     validationRules: armor.validationRules,
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     plugins: [
+      operationMetrics,
       ...armor.plugins,
       costLimitPlugin(costRule()),
       sandbox
@@ -97,8 +142,14 @@ export async function buildGateway({
     readiness,
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
-    access: sandbox ? sandboxPageIsPublic : defaultPolicy,
+    access: dashboardIsPublic(sandbox ? sandboxPageIsPublic : gatewayPolicy),
+    ...(dashboard && { publicFiles: { path: DASHBOARD_PATH, dir: dashboard } }),
+    rateLimitStore,
   });
+  if (!dashboard) {
+    logger.warn('the dashboard is not built: /dashboard/ answers 404 until `npm run build -w dashboard`');
+    explainMissingDashboard(app);
+  }
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);
   app.use('/graphql', graphql);

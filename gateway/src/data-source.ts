@@ -1,11 +1,14 @@
-// How the gateway calls one subgraph: the caller's request id, authorization
-// and deadline passed on, each fetch bounded in time, and every failure
+// How the gateway calls one subgraph: with its own service key, the caller's
+// request id, authorization and deadline passed on beside it, each fetch bounded in time, and every failure
 // turned into a coded error that names the subgraph but never its address.
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import { currentContext } from '@supply/service-kit/context';
 import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from '@supply/service-kit/deadline';
 import type { Logger } from '@supply/service-kit/logger';
+import { subgraphFetches } from '@supply/service-kit/metrics';
+import { injectTraceparent } from '@supply/service-kit/telemetry';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
 import type { InflightQueries } from './inflight.ts';
@@ -17,6 +20,8 @@ export interface SubgraphOptions {
   url: string;
   timeoutMs: number;
   logger: Logger;
+  /** The gateway's own credential: a subgraph's /graphql answers only it when keys are configured. */
+  serviceApiKey?: string | undefined;
   /** Shared by every subgraph's data source: when given, identical queries in flight share one fetch. */
   inflight?: InflightQueries;
 }
@@ -27,29 +32,40 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   readonly name: string;
   readonly timeoutMs: number;
   readonly logger: Logger;
+  readonly serviceApiKey: string | undefined;
 
-  constructor({ name, url, timeoutMs, logger, inflight }: SubgraphOptions) {
+  constructor({ name, url, timeoutMs, logger, serviceApiKey, inflight }: SubgraphOptions) {
     super({ url });
     this.name = name;
     this.timeoutMs = timeoutMs;
     this.logger = logger;
+    this.serviceApiKey = serviceApiKey;
     // The inherited fetcher is make-fetch-happen (no retries, which suits
     // mutations): unlike global fetch it reaches order-service on port 6000.
     // The signal bounds the whole fetch, connection to last byte.
     const fetcher = this.fetcher;
     const bounded: Fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    this.fetcher = inflight ? inflight.share(bounded) : bounded;
+    this.fetcher = timed(name, inflight ? inflight.share(bounded) : bounded);
   }
 
   override willSendRequest({ request }: ProcessOptions): void {
+    // Inside @apollo/gateway's fetch span: the subgraph's spans become its children.
+    if (request.http) injectTraceparent(request.http.headers);
     // The subgraph settles its work (an order placed or failed) while this side still waits.
     const left = Math.min(this.timeoutMs, remainingMs() ?? Number.POSITIVE_INFINITY);
     request.http?.headers.set(DEADLINE_HEADER, String(Math.max(1, Math.floor(left - HOP_MARGIN_MS))));
     const context = currentContext();
     if (!context) return;
-    request.http?.headers.set('x-request-id', context.requestId);
-    if (context.caller.authorization)
-      request.http?.headers.set('authorization', context.caller.authorization);
+    const headers = request.http?.headers;
+    headers?.set('x-request-id', context.requestId);
+    const caller = context.caller.authorization;
+    if (this.serviceApiKey) {
+      headers?.set('authorization', `Bearer ${this.serviceApiKey}`);
+      if (caller) headers?.set(FORWARDED_AUTHORIZATION, caller);
+    } else if (caller) {
+      // Open mode: there is no service key to show, only the caller's own.
+      headers?.set('authorization', caller);
+    }
   }
 
   /** A non-2xx answer: the subgraph's own coded error when it sent one (401, 403, 413 …). */
@@ -96,4 +112,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
       extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
   }
+}
+
+/** Times each fetch (a shared one once, as it is sent once) in graphql_subgraph_fetch_duration_seconds. */
+function timed(subgraph: string, fetcher: Fetcher): Fetcher {
+  return async (url, init) => {
+    const stop = subgraphFetches.startTimer({ subgraph });
+    try {
+      const response = await fetcher(url, init);
+      stop({ outcome: response.ok ? 'success' : 'error' });
+      return response;
+    } catch (error) {
+      stop({ outcome: 'error' });
+      throw error;
+    }
+  };
 }

@@ -5,7 +5,9 @@
 // only between callers with the same authorization. A mutation through this
 // gateway ends every sharing that began before it, so a client never reads,
 // through a shared fetch, data older than its own write.
+
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 
 interface Answer {
   status: number;
@@ -59,9 +61,9 @@ export class InflightQueries {
   }
 }
 
-/** @apollo/gateway hands the fetcher its headers with lower-case names. */
+/** Who asks: the gateway's key and the caller's (@apollo/gateway hands headers over with lower-case names). */
 function authorization(init: FetcherRequestInit | undefined): string {
-  return init?.headers?.authorization ?? '';
+  return `${init?.headers?.authorization ?? ''}\n${init?.headers?.[FORWARDED_AUTHORIZATION] ?? ''}`;
 }
 
 async function readAnswer(response: FetcherResponse): Promise<Answer> {

@@ -3,9 +3,9 @@
 // (gateway/test/operations.ts) and Apollo Sandbox's introspection query,
 // measured in gateway/test/limits.test.ts. Refusals are HTTP 400 with a
 // message naming the limit and its value.
-import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
+import { off, rejecting } from '@supply/service-kit/limits';
+import type { ValidationRule } from 'graphql';
 
 export const LIMITS = {
   /** Characters of the document: an introspection query has 1,124 to 2,075, the dashboard 434. */
@@ -27,40 +27,6 @@ export const LIMITS = {
    */
   cost: 25_000,
 } as const;
-
-// graphql-js counts these while it parses, inside Apollo's parse step, so a
-// refusal is a 400 GRAPHQL_PARSE_FAILED. (armor's own token plugin throws from a
-// hook outside that step, which Apollo answers with a 500.)
-export const parseLimits: ParseOptions = {
-  maxSourceLength: LIMITS.documentLength,
-  maxLexicalTokens: LIMITS.tokens,
-};
-
-// armor prefixes "Syntax Error: " to validation findings; these are not syntax errors.
-const refuse = (context: ValidationContext | null, error: GraphQLError) =>
-  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
-const rejecting = { propagateOnRejection: false, onReject: [refuse] };
-const off = { enabled: false };
-
-export interface Protection {
-  plugins: ApolloServerPlugin[];
-  validationRules: ValidationRule[];
-}
-
-/** Depth, aliases and directives as validation rules (400 GRAPHQL_VALIDATION_FAILED). */
-export function armorProtection({ sandbox }: { sandbox: boolean }): Protection {
-  const { plugins, validationRules } = new ApolloArmor({
-    // "Did you mean …?" would give away the schema that introspection hides.
-    blockFieldSuggestion: { enabled: !sandbox },
-    maxTokens: off,
-    costLimit: off,
-    maxDepth: { n: LIMITS.depth, ignoreIntrospection: true, ...rejecting },
-    maxAliases: { n: LIMITS.aliases, ...rejecting },
-    maxDirectives: { n: LIMITS.directives, ...rejecting },
-  }).protect();
-  // armor declares its plugins against its own copy of Apollo's types.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
-}
 
 /** armor's cost rule alone; cost.ts runs it once the page sizes are known. */
 export function costRule(): ValidationRule {

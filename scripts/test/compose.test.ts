@@ -9,22 +9,22 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@supply/service-kit/config';
 import { parse } from 'yaml';
 import { dockerignoreMatcher } from './docker-context.ts';
-import { parseDockerfile } from './dockerfile.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const compose = parse(read('docker-compose.yml'), { merge: true });
 const services: Record<string, any> = compose.services;
 
-const APPS: Record<string, { folder: string; port: number }> = {
-  'crm-api': { folder: 'subgraphs/crm-api', port: 3000 },
-  'inventory-service': { folder: 'subgraphs/inventory-service', port: 4000 },
-  'logistics-service': { folder: 'subgraphs/logistics-service', port: 5000 },
-  'order-service': { folder: 'subgraphs/order-service', port: 6000 },
-  gateway: { folder: 'gateway', port: 8080 },
+const APPS: Record<string, { port: number; role: string }> = {
+  'crm-api': { port: 3000, role: 'crm_api' },
+  'inventory-service': { port: 4000, role: 'inventory_service' },
+  'logistics-service': { port: 5000, role: 'logistics_service' },
+  'order-service': { port: 6000, role: 'order_service' },
+  gateway: { port: 8080, role: 'gateway' },
 };
 const SUBGRAPHS = Object.keys(APPS).filter((name) => name !== 'gateway');
-const SECRETS = ['POSTGRES_PASSWORD', 'API_KEYS', 'SERVICE_API_KEY'];
+const ROLE_PASSWORDS = Object.values(APPS).map(({ role }) => `${role.toUpperCase()}_DB_PASSWORD`);
+const SECRETS = ['POSTGRES_PASSWORD', 'API_KEYS', 'SERVICE_API_KEY', ...ROLE_PASSWORDS];
 
 /** `${...}` as Compose writes it. */
 const interpolation = (inside: string) => `\${${inside}}`;
@@ -68,13 +68,18 @@ const example = envFile(read('.env.example'));
 const filledIn = {
   ...example.values,
   POSTGRES_PASSWORD: 'a-real-password',
-  API_KEYS: 'k-read:reader,k-write:writer,k-admin:admin',
-  SERVICE_API_KEY: 'k-service',
+  ...Object.fromEntries(ROLE_PASSWORDS.map((name) => [name, `${name.toLowerCase()}-secret`])),
+  API_KEYS: ['read:reader', 'write:writer', 'admin:admin']
+    .map((entry) => `k-${entry.padStart(38, '0')}`)
+    .join(','),
+  SERVICE_API_KEY: 'k-service-0123456789abcdef0123456789',
 };
 
 describe('docker-compose.yml', () => {
-  it('runs PostgreSQL, the four services, the gateway, and a sample-data one-shot', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgres', ...Object.keys(APPS), 'sample-data'].sort());
+  it('runs PostgreSQL, a migrate one-shot, the four services, the gateway, and a sample-data one-shot', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['postgres', 'migrate', ...Object.keys(APPS), 'sample-data'].sort(),
+    );
   });
 
   it('runs postgres:18-alpine with a health check, a named volume and no published port', () => {
@@ -87,14 +92,11 @@ describe('docker-compose.yml', () => {
     expect(postgres.ports).toBeUndefined();
   });
 
-  for (const [name, { folder, port }] of Object.entries(APPS)) {
-    it(`${name}: builds from ${folder}/Dockerfile and publishes port ${port}, the one it exposes`, () => {
+  for (const [name, { port, role }] of Object.entries(APPS)) {
+    it(`${name}: builds the Dockerfile with APP=${name} and PORT=${port}, and publishes that port`, () => {
       const service = services[name];
-      expect(service.build).toEqual({ context: '.', dockerfile: `${folder}/Dockerfile` });
+      expect(service.build).toEqual({ context: '.', args: { APP: name, PORT: String(port) } });
       expect(service.ports).toEqual([`${port}:${port}`]);
-      const dockerfile = parseDockerfile(read(`${folder}/Dockerfile`));
-      const expose = dockerfile.stages.at(-1)!.instructions.find((line) => line.keyword === 'EXPOSE');
-      expect(expose?.args).toBe(String(port));
     });
 
     it(`${name}: gets every setting from the environment, pointing at compose's service names`, () => {
@@ -106,8 +108,20 @@ describe('docker-compose.yml', () => {
         DB_HOST: 'postgres',
         DB_PORT: '5432',
         DB_NAME: 'crm_supply_db',
-        DB_USER: interpolation('POSTGRES_USER:-supply'),
-        DB_PASSWORD: interpolation('POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env (see .env.example)'),
+        // Each service as its own database role; the gateway opens no database.
+        ...(role
+          ? {
+              DB_USER: role,
+              DB_PASSWORD: interpolation(
+                `${role.toUpperCase()}_DB_PASSWORD:?set ${role.toUpperCase()}_DB_PASSWORD in .env (see .env.example)`,
+              ),
+            }
+          : {
+              DB_USER: interpolation('POSTGRES_USER:-supply'),
+              DB_PASSWORD: interpolation(
+                'POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env (see .env.example)',
+              ),
+            }),
         CRM_API_URL: 'http://crm-api:3000',
         INVENTORY_SERVICE_URL: 'http://inventory-service:4000',
         LOGISTICS_SERVICE_URL: 'http://logistics-service:5000',
@@ -123,21 +137,34 @@ describe('docker-compose.yml', () => {
         `wget -qO- http://127.0.0.1:${port}/healthz || exit 1`,
       ]);
       expect(service.healthcheck).toMatchObject({ interval: '10s', timeout: '3s', retries: 3 });
-      const needs = name === 'gateway' ? SUBGRAPHS : ['postgres'];
       expect(service.depends_on).toEqual(
-        Object.fromEntries(needs.map((need) => [need, { condition: 'service_healthy' }])),
+        name === 'gateway'
+          ? Object.fromEntries(SUBGRAPHS.map((need) => [need, { condition: 'service_healthy' }]))
+          : { migrate: { condition: 'service_completed_successfully' } },
       );
       expect(service.stop_grace_period).toBe('15s');
     });
   }
 
-  it('loads sample data only when asked, from the crm-api image, after postgres is healthy', () => {
+  it('migrates as the superuser once postgres is healthy, and gives each service role its login', () => {
+    const oneShot = services.migrate;
+    expect(oneShot.build).toEqual(services['crm-api'].build);
+    expect(oneShot.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(oneShot.restart).toBe('no');
+    expect(oneShot.command).toEqual(['node', '.', 'migrate']);
+    // node . migrate gives a login to each role whose <ROLE>_DB_PASSWORD it is given.
+    const environment = containerEnv(oneShot, filledIn);
+    for (const { role } of Object.values(APPS))
+      expect(environment).toHaveProperty(`${role.toUpperCase()}_DB_PASSWORD`);
+    expect(containerEnv(oneShot, filledIn).DB_USER).toBe('supply');
+  });
+
+  it('loads sample data only when asked, from the crm-api image, after the migrate one-shot', () => {
     const oneShot = services['sample-data'];
     expect(oneShot.profiles).toEqual(['sample-data']);
     expect(oneShot.build).toEqual(services['crm-api'].build);
-    expect(oneShot.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-    expect(oneShot.command[0]).toBe('node');
-    expect(oneShot.command.join(' ')).toContain('sampleData: true');
+    expect(oneShot.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    expect(oneShot.command).toEqual(['node', '.', 'migrate', '--sample-data']);
   });
 
   it('takes the secrets only from the uncommitted .env', () => {
@@ -165,8 +192,9 @@ describe('docker-compose.yml', () => {
   });
 
   it("gives every process settings that pass the kit's production checks once .env is filled in", () => {
-    for (const [name, { port }] of Object.entries(APPS)) {
+    for (const [name, { port, role }] of Object.entries(APPS)) {
       const config = loadConfig(name, 0, containerEnv(services[name], filledIn));
+      const login = `${role}:${role}_db_password-secret`;
       expect({
         name,
         nodeEnv: config.nodeEnv,
@@ -177,7 +205,7 @@ describe('docker-compose.yml', () => {
         name,
         nodeEnv: 'production',
         port,
-        database: 'postgresql://supply:a-real-password@postgres:5432/crm_supply_db',
+        database: `postgresql://${login}@postgres:5432/crm_supply_db`,
         orders: 'http://order-service:6000',
       });
     }
@@ -189,8 +217,13 @@ describe('.env.example', () => {
     for (const secret of SECRETS)
       expect({ secret, value: example.values[secret] }).toEqual({ secret, value: '' });
     expect(read('.env.example')).toMatch(/REFUSES TO START/);
-    expect(() => containerEnv(services['crm-api'], example.values)).toThrow(/POSTGRES_PASSWORD/);
-    const withPassword = { ...example.values, POSTGRES_PASSWORD: 'a-real-password' };
+    expect(() => containerEnv(services.migrate, example.values)).toThrow(/POSTGRES_PASSWORD/);
+    expect(() => containerEnv(services['crm-api'], example.values)).toThrow(/CRM_API_DB_PASSWORD/);
+    const withPassword = {
+      ...example.values,
+      POSTGRES_PASSWORD: 'a-real-password',
+      CRM_API_DB_PASSWORD: 'a-real-password',
+    };
     expect(() => loadConfig('crm-api', 3000, containerEnv(services['crm-api'], withPassword))).toThrow(
       /API_KEYS: must be set in production/,
     );

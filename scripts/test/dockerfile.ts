@@ -22,6 +22,8 @@ export interface Stage {
 export interface Dockerfile {
   /** Parser directives on the first lines, e.g. { syntax: 'docker/dockerfile:1' }. */
   directives: Record<string, string>;
+  /** ARG lines before the first FROM: usable in FROM lines, and in a stage that declares them again. */
+  globalArgs: Instruction[];
   stages: Stage[];
 }
 
@@ -37,7 +39,12 @@ export function parseDockerfile(text: string): Dockerfile {
     directives[directive[1]!.toLowerCase()] = directive[2]!;
   }
   const stages: Stage[] = [];
+  const globalArgs: Instruction[] = [];
   for (const instruction of instructionsOf(lines, index)) {
+    if (instruction.keyword === 'ARG' && stages.length === 0) {
+      globalArgs.push(instruction);
+      continue;
+    }
     if (instruction.keyword === 'FROM') {
       const [base = '', as, name] = instruction.args.split(/\s+/);
       stages.push({
@@ -51,7 +58,7 @@ export function parseDockerfile(text: string): Dockerfile {
       stages.at(-1)!.instructions.push(instruction);
     }
   }
-  return { directives, stages };
+  return { directives, globalArgs, stages };
 }
 
 function* instructionsOf(lines: string[], start: number): Generator<Instruction> {
@@ -129,4 +136,17 @@ export function finalStage(dockerfile: Dockerfile): Stage {
   const stage = dockerfile.stages.at(-1);
   if (!stage) throw new Error('a Dockerfile without a FROM');
   return stage;
+}
+
+/** `ARG NAME` or `ARG NAME=default`. */
+export function parseArg(args: string): { name: string; value: string | undefined } {
+  const [name = '', ...value] = args.split('=');
+  return { name: name.trim(), value: value.length > 0 ? value.join('=') : undefined };
+}
+
+/** `$NAME` and `${NAME}` replaced as Docker does in COPY, ENV, EXPOSE, WORKDIR, USER and FROM. */
+export function substitute(text: string, values: Record<string, string | undefined>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, bare) => {
+    return values[braced ?? bare] ?? '';
+  });
 }

@@ -25,7 +25,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execForm, type Instruction, mountOptions, parseEnv, type Stage } from './dockerfile.ts';
+import {
+  execForm,
+  type Instruction,
+  mountOptions,
+  parseArg,
+  parseEnv,
+  type Stage,
+  substitute,
+} from './dockerfile.ts';
 
 /** The image's npm cache, which the RUN cache mounts stand for: this machine's npm cache. */
 export const NPM_CACHE_TARGET = '/root/.npm';
@@ -38,6 +46,10 @@ export interface BuiltStage {
   root: string;
   workdir: string;
   env: Record<string, string>;
+  /** The stage's ARG values: in the environment of its RUN lines, not of the image. */
+  args: Record<string, string>;
+  /** What `apk add` lines install: the base image's packages, which this machine stands for. */
+  systemPackages: string[];
   user: string | undefined;
   exposed: string[];
   cmd: string[] | undefined;
@@ -55,6 +67,8 @@ export interface StageBuild {
   stages: Map<string, BuiltStage>;
   /** Names the cached install layer, e.g. "runtime-crm-api". */
   cacheLabel: string;
+  /** --build-arg values. */
+  buildArgs?: Record<string, string>;
 }
 
 export async function buildStage(build: StageBuild): Promise<BuiltStage> {
@@ -65,11 +79,14 @@ export async function buildStage(build: StageBuild): Promise<BuiltStage> {
     root,
     workdir: '/',
     env: {},
+    args: {},
+    systemPackages: [],
     user: undefined,
     exposed: [],
     cmd: undefined,
     cached: false,
   };
+  layBase(stage, root);
   const layer = createHash('sha256').update(`FROM ${stage.base}\n`);
   const firstRun = stage.instructions.findIndex((instruction) => instruction.keyword === 'RUN');
   for (const [index, instruction] of stage.instructions.entries()) {
@@ -77,7 +94,8 @@ export async function buildStage(build: StageBuild): Promise<BuiltStage> {
     if (index === firstRun) {
       const key = `${build.cacheLabel}-${layer.digest('hex').slice(0, 24)}`;
       result.cached = restoreSnapshot(key, root);
-      if (!result.cached) {
+      if (result.cached) result.systemPackages.push(...(apkPackages(instruction.args) ?? []));
+      else {
         await run(instruction, result);
         saveSnapshot(key, build.cacheLabel, root);
       }
@@ -88,13 +106,29 @@ export async function buildStage(build: StageBuild): Promise<BuiltStage> {
   return result;
 }
 
+/** A node image's one file that the runtime copies out of it: /usr/local/bin/node, this machine's node. */
+function layBase(stage: Stage, root: string): void {
+  if (!stage.base.startsWith('node:')) return;
+  mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
+  symlinkSync(process.execPath, path.join(root, 'usr/local/bin/node'));
+}
+
 async function apply(
   instruction: Instruction,
   state: BuiltStage,
   build: StageBuild,
   layer: ReturnType<typeof createHash> | undefined,
 ): Promise<void> {
+  const values = { ...state.args, ...state.env };
+  if (['COPY', 'ENV', 'EXPOSE', 'WORKDIR', 'USER'].includes(instruction.keyword)) {
+    instruction = { ...instruction, args: substitute(instruction.args, values) };
+  }
   switch (instruction.keyword) {
+    case 'ARG': {
+      const { name, value } = parseArg(instruction.args);
+      state.args[name] = build.buildArgs?.[name] ?? value ?? '';
+      return;
+    }
     case 'WORKDIR':
       state.workdir = path.posix.resolve(state.workdir, instruction.args);
       mkdirSync(inRoot(state, state.workdir), { recursive: true });
@@ -178,6 +212,11 @@ function copyTree(src: string, dest: string, onFile: (dest: string, content: str
   }
 }
 
+/** The packages of an `apk add` line, or undefined for any other command. */
+function apkPackages(command: string): string[] | undefined {
+  return /^apk add (?:--no-cache )?([\w+ .-]+)$/.exec(command)?.[1]?.trim().split(/\s+/);
+}
+
 async function run(instruction: Instruction, state: BuiltStage): Promise<void> {
   const unknown = Object.keys(instruction.flags).filter((flag) => flag !== 'mount');
   if (unknown.length > 0) throw new Error(`line ${instruction.line}: RUN --${unknown[0]} is not followed`);
@@ -191,12 +230,18 @@ async function run(instruction: Instruction, state: BuiltStage): Promise<void> {
   }
   if (execForm(instruction.args))
     throw new Error(`line ${instruction.line}: RUN's exec form is not followed`);
+  const packages = apkPackages(instruction.args);
+  if (packages) {
+    state.systemPackages.push(...packages);
+    return;
+  }
   // A clean environment, as in the image: nothing of jest's NODE_OPTIONS.
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     npm_config_prefer_offline: 'true',
     npm_config_update_notifier: 'false',
+    ...state.args,
     ...state.env,
   };
   const output = await new Promise<{ code: number | null; text: string }>((resolve) => {

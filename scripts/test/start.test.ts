@@ -82,6 +82,16 @@ describe('npm start', () => {
     }
   });
 
+  it('serves the operations dashboard at the URL it prints', async () => {
+    const url = `http://localhost:${ports.gateway}/dashboard/`;
+    expect(output).toContain(url);
+    const page = await httpClient(url).get('');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    const script = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(page.data)?.[1];
+    expect((await httpClient(`http://localhost:${ports.gateway}`).get(script!)).status).toBe(200);
+  });
+
   it("answers the README's curl on the sample data", async () => {
     const res = await httpClient(`http://localhost:${ports.crm}`).get('/customers/1');
     expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 // The service-to-service client: axios with a bounded timeout, retries with
 // backoff for calls that are safe to repeat, the request id passed on, and
 // a neighbour's problem+json answer turned back into the same DomainError.
+import type { Span } from '@opentelemetry/api';
 import axios, {
   type AxiosError,
   type AxiosInstance,
@@ -24,6 +25,7 @@ import {
   Unprocessable,
 } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { endSpan, startClientSpan } from './telemetry.ts';
 
 export interface ServiceClientOptions {
   /** The neighbour's name, used in errors and logs (e.g. "inventory-service"). */
@@ -69,15 +71,31 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
         'retrying call',
       ),
   });
+  const spans = new WeakMap<object, Span>();
   client.interceptors.request.use((config) => {
+    // First: a call past the deadline is never sent, so it opens no span either.
+    boundByDeadline(options.name, config);
+    const carrier: Record<string, string> = {};
+    const span = startClientSpan(`${config.method?.toUpperCase()} ${options.name}`, carrier);
+    if (span) spans.set(config, span);
+    for (const [name, value] of Object.entries(carrier)) config.headers.set(name, value);
     const context = currentContext();
     if (context) config.headers.set('x-request-id', context.requestId);
-    boundByDeadline(options.name, config);
     if (options.serviceApiKey) config.headers.set('Authorization', `Bearer ${options.serviceApiKey}`);
     return config;
   });
-  client.interceptors.response.use(undefined, (error: unknown) =>
-    Promise.reject(toDomainError(options.name, error)),
+  client.interceptors.response.use(
+    (response) => {
+      const span = spans.get(response.config);
+      span?.setAttribute('http.response.status_code', response.status);
+      if (span) endSpan(span);
+      return response;
+    },
+    (error: unknown) => {
+      const span = isAxiosError(error) && error.config ? spans.get(error.config) : undefined;
+      if (span) endSpan(span, error);
+      return Promise.reject(toDomainError(options.name, error));
+    },
   );
   return client;
 }
@@ -106,6 +124,11 @@ function toDomainError(service: string, error: unknown): unknown {
     return new Unavailable(`${service} ${why}`);
   }
   if (response.status >= 500) return new Unavailable(`${service} answered ${response.status}`);
+  // A neighbour refusing this service's own key is a fault of the system, not of
+  // the caller: a 503 the caller may retry, never an answer an Idempotency-Key keeps.
+  if (response.status === 401 || response.status === 403) {
+    return new Unavailable(`${service} refused this service's credentials (HTTP ${response.status})`);
+  }
   return (
     reviveProblem(response.status, response.data) ?? new Unavailable(`${service} answered ${response.status}`)
   );

@@ -11,6 +11,8 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_DB_PASSWORDS = new Set(['', 'postgres', 'password', 'changeme']);
+/** Shortest key production accepts: 32 characters, e.g. `openssl rand -hex 16`. */
+const MIN_KEY_LENGTH = 32;
 
 const port = (fallback: number) =>
   z.coerce
@@ -52,21 +54,45 @@ const apiKeys = z
   .transform((raw, ctx) => {
     if (raw === undefined || raw.trim() === '') return null;
     const keys = new Map<string, Role>();
-    for (const entry of raw.split(',').map((part) => part.trim())) {
+    for (const [index, entry] of raw
+      .split(',')
+      .map((part) => part.trim())
+      .entries()) {
       const [key, role, ...rest] = entry.split(':');
       if (!key || !role || rest.length > 0 || !(roles as readonly string[]).includes(role)) {
+        // The entry itself may hold a key: it is named by position only.
         ctx.addIssue({
           code: 'custom',
-          message: `entry "${entry}" is not key:role with role ${roles.join('|')}`,
+          message: `entry ${index + 1} is not key:role with role ${roles.join('|')}`,
         });
       } else if (keys.has(key)) {
-        ctx.addIssue({ code: 'custom', message: `key "${key.slice(0, 4)}…" is listed twice` });
+        ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats a key: each is listed once` });
       } else {
         keys.set(key, role as Role);
       }
     }
     return keys;
   });
+
+// Origins as browsers send them: scheme, host and port, no path; port `*` is any port.
+const ORIGIN = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:(\d{1,5}|\*))?$/;
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const origins = raw.split(',').map((part) => part.trim().replace(/\/$/, ''));
+    for (const origin of origins.filter((entry) => !ORIGIN.test(entry))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${origin}" is not an origin such as https://ops.example.com or http://localhost:*`,
+      });
+    }
+    return origins;
+  });
+
+/** Outside production, pages served from this machine on any port. */
+const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -90,6 +116,9 @@ const envSchema = z.object({
   GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
   SERVICE_API_KEY: z.string().min(1).optional(),
+  CORS_ORIGINS: corsOrigins,
+  RATE_LIMIT_REQUESTS: positiveInt(1_200),
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -125,10 +154,17 @@ export interface Config {
   /** null: no API_KEYS, everything is open (refused in production). */
   apiKeys: ReadonlyMap<string, Role> | null;
   serviceApiKey: string | undefined;
+  /**
+   * Origins whose pages may call from a browser (cors.ts): CORS_ORIGINS, else
+   * http://localhost:* and http://127.0.0.1:* outside production and none in it.
+   */
+  corsOrigins: readonly string[];
+  /** Requests one API key may make of one process (all its replicas) per window. */
+  rateLimit: { requests: number; windowSeconds: number };
 }
 
 export interface ConfigNeeds {
-  /** False for a process that opens no database (the gateway): its password is not checked. */
+  /** False for a process that opens no database (the gateway without API_KEYS): its password is not checked. */
   database?: boolean;
 }
 
@@ -169,6 +205,8 @@ export function loadConfig(
     graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,
     serviceApiKey: e.SERVICE_API_KEY,
+    corsOrigins: e.CORS_ORIGINS ?? (e.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
+    rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
   };
   if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
   return config;
@@ -186,13 +224,28 @@ function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
 }
 
 function refuseInsecureProduction(config: Config, database: boolean): void {
-  const problems: string[] = [];
-  if (!config.apiKeys) problems.push('  API_KEYS: must be set in production (comma-separated key:role)');
+  const problems = [...weakKeys(config)];
   const password = decodeURIComponent(new URL(config.databaseUrl).password);
   if (database && DEFAULT_DB_PASSWORDS.has(password)) {
     problems.push('  DATABASE_URL / DB_PASSWORD: the database password is a default; set a real one');
   }
   if (problems.length > 0) {
     throw new ConfigError(`${config.service}: refusing to start in production\n${problems.join('\n')}`);
+  }
+}
+
+/** What production refuses in its keys, each line naming the variable (never the key). */
+function* weakKeys({ apiKeys, serviceApiKey }: Config): Generator<string> {
+  if (!apiKeys) yield '  API_KEYS: must be set in production (comma-separated key:role)';
+  if (!serviceApiKey) {
+    yield '  SERVICE_API_KEY: must be set in production (the gateway and the services call each other with it)';
+  } else if (serviceApiKey.length < MIN_KEY_LENGTH) {
+    yield `  SERVICE_API_KEY: must be at least ${MIN_KEY_LENGTH} characters`;
+  }
+  const keys = [...(apiKeys?.keys() ?? [])];
+  const short = keys.findIndex((key) => key.length < MIN_KEY_LENGTH);
+  if (short >= 0) yield `  API_KEYS: entry ${short + 1} is shorter than ${MIN_KEY_LENGTH} characters`;
+  if (serviceApiKey && apiKeys?.has(serviceApiKey)) {
+    yield '  API_KEYS: a caller key equals SERVICE_API_KEY; callers and services need keys of their own';
   }
 }

@@ -4,10 +4,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Role } from './config.ts';
 
 export interface Caller {
-  /** The key's role, or null when no API_KEYS are configured (open mode). */
+  /** The key's role (admin for everyone in open mode), or null while the caller is not identified. */
   role: Role | null;
   /** Authorization header to forward to the services this request calls. */
   authorization: string | undefined;
+  /** What rate limits count against: a digest of the caller's key (none for the service key). */
+  limitKey?: string;
 }
 
 export interface RequestContext {
@@ -15,6 +17,8 @@ export interface RequestContext {
   caller: Caller;
   /** When the caller stops waiting (epoch ms, this process's clock); see deadline.ts. */
   deadline?: number;
+  /** Database statements this request may still send; unlimited when unset. */
+  statementsLeft?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

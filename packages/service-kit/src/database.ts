@@ -3,9 +3,12 @@
 // call would cost more than the query.
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { Conflict, type DomainError, Unavailable } from './errors.ts';
+import { currentContext } from './context.ts';
+import { Conflict, type DomainError, Invalid, Unavailable } from './errors.ts';
 import { Prisma, PrismaClient } from './generated/prisma/client.ts';
 import type { Logger } from './logger.ts';
+import { watchPool } from './metrics.ts';
+import { traceQueries } from './telemetry.ts';
 
 export type { PrismaClient } from './generated/prisma/client.ts';
 export { Prisma };
@@ -38,6 +41,8 @@ export interface Database {
   read<Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<Row[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** The pool under Prisma, for libraries that speak pg (the rate limiter's store). */
+  pool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,8 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // A connection the server drops (restart, failover) is replaced on the next query.
   pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));
+  const unwatch = watchPool(pool);
+  pool.on('connect', (client) => traceQueries(client as unknown as Parameters<typeof traceQueries>[0]));
   const nameOf = preparedStatements();
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
@@ -61,7 +68,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     onConnectionError: (error) => options.logger.warn(lostBecause(error), 'database connection lost'),
   });
   const { onQuery } = options;
-  const prisma = new PrismaClient({
+  const base = new PrismaClient({
     adapter,
     // Query events only when someone counts them: Prisma builds each one, parameters included.
     log: [
@@ -70,14 +77,17 @@ export function openDatabase(options: DatabaseOptions): Database {
       { emit: 'event', level: 'error' },
     ],
   });
-  if (onQuery) prisma.$on('query' as never, (event: Prisma.QueryEvent) => onQuery(event.query));
-  prisma.$on('warn', (event) => options.logger.warn({ target: event.target }, event.message));
+  if (onQuery) base.$on('query' as never, (event: Prisma.QueryEvent) => onQuery(event.query));
+  base.$on('warn', (event) => options.logger.warn({ target: event.target }, event.message));
   // Failed statements the domain expects (a unique or foreign key refusal) are
   // answered as domain errors; the ones it does not are logged where they surface.
-  prisma.$on('error', (event) => options.logger.debug({ target: event.target }, event.message));
+  base.$on('error', (event) => options.logger.debug({ target: event.target }, event.message));
+  const prisma = budgeted(base);
   return {
     prisma,
+    pool,
     read: async <Row extends pg.QueryResultRow>(statement: Statement, values: unknown[]) => {
+      spendStatement();
       onQuery?.(statement.text);
       const result = await pool.query<Row>({
         name: nameOf({ sql: statement.text }),
@@ -90,11 +100,39 @@ export function openDatabase(options: DatabaseOptions): Database {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: async () => {
+      unwatch();
       await prisma.$disconnect();
       // Prisma ends the pool only if it ever connected; reads alone may have used it.
       if (!pool.ended) await pool.end();
     },
   };
+}
+
+/** The client with every operation counted against the request's statement budget; its API is Prisma's own. */
+function budgeted(client: PrismaClient): PrismaClient {
+  return client.$extends({
+    query: {
+      async $allOperations({ args, query }) {
+        spendStatement();
+        return query(args);
+      },
+    },
+  }) as unknown as PrismaClient;
+}
+
+/**
+ * Counts one statement against the current request's budget, where it has one
+ * (a subgraph's GraphQL request, graphql.ts); past it, the statement is refused.
+ */
+function spendStatement(): void {
+  const context = currentContext();
+  if (context?.statementsLeft === undefined) return;
+  context.statementsLeft -= 1;
+  if (context.statementsLeft < 0) {
+    throw new Invalid(
+      'This operation needs more database statements than one request may send; ask for fewer fields or smaller pages',
+    );
+  }
 }
 
 /** Why a connection went: pg's error carries its whole client, which a log line does not need. */

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'INSUFFICIENT_STOCK'
   | 'SERVICE_UNAVAILABLE'
   | 'UNAUTHENTICATED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
 export abstract class DomainError extends Error {
   abstract readonly status: number;
@@ -107,6 +108,13 @@ export class Forbidden extends DomainError {
   readonly status = 403;
   readonly code = 'FORBIDDEN';
   readonly title = 'Forbidden';
+}
+
+/** The caller's key has used up its requests for now; `retryAfterSeconds` says when to come back. */
+export class TooManyRequests extends DomainError {
+  readonly status = 429;
+  readonly code = 'RATE_LIMITED';
+  readonly title = 'Too many requests';
 }
 
 export class PayloadTooLarge extends DomainError {

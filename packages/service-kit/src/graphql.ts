@@ -5,11 +5,21 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { Express, Request } from 'express';
-import { type GraphQLFormattedError, GraphQLScalarType, Kind, parse } from 'graphql';
+import type { Express, Request, RequestHandler } from 'express';
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  GraphQLScalarType,
+  Kind,
+  parse,
+  type ValidationRule,
+} from 'graphql';
 import { ZodError } from 'zod';
+import { currentContext } from './context.ts';
 import { DomainError } from './errors.ts';
+import { armorProtection, entitiesLimitPlugin, parseLimits, SUBGRAPH_LIMITS } from './limits.ts';
 import type { Logger } from './logger.ts';
+import { nameActiveSpan, spanForRequest, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 // Apollo's own codes for errors in the operation itself: passed through as they are.
@@ -32,6 +42,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   context: (req: Request) => Promise<TContext>;
   introspection: boolean;
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Database statements one request may send (default SUBGRAPH_LIMITS.statements). */
+  statementBudget?: number;
 }
 
 /** Starts the subgraph and mounts it at POST /graphql; returns the server for shutdown. */
@@ -39,20 +51,67 @@ export async function mountSubgraph<TContext extends BaseContext>(
   app: Express,
   options: SubgraphOptions<TContext>,
 ): Promise<ApolloServer<TContext>> {
+  // Only the gateway reaches /graphql (auth.ts); these limits hold whoever holds its key.
+  const armor = armorProtection(SUBGRAPH_LIMITS, { suggestions: options.introspection });
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(options.typeDefs), resolvers: options.resolvers }]),
     introspection: options.introspection,
+    allowBatchedHttpRequests: false,
+    parseOptions: parseLimits(SUBGRAPH_LIMITS),
+    validationRules: [...armor.validationRules, ...(options.introspection ? [] : [noServiceSdl])],
     includeStacktraceInErrorResponses: false,
     // The process stops on SIGTERM itself (service-kit onShutdown), draining requests first.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, options.logger),
     // Inline traces are for Apollo's hosted reporting, which this system does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(armor.plugins as ApolloServerPlugin<TContext>[]),
+      entitiesLimitPlugin(SUBGRAPH_LIMITS.representations),
+      ...(tracing() ? [operationSpanName] : []),
+      ...(options.plugins ?? []),
+    ],
   });
   await server.start();
-  app.use('/graphql', expressMiddleware(server, { context: ({ req }) => options.context(req) }));
+  const budget = statementBudget(options.statementBudget ?? SUBGRAPH_LIMITS.statements);
+  const graphql = expressMiddleware(server, { context: ({ req }) => options.context(req) });
+  if (tracing()) app.use('/graphql', spanForRequest('graphql'), budget, graphql);
+  else app.use('/graphql', budget, graphql);
   return server;
 }
+
+/** Gives each GraphQL request its budget of database statements (database.ts counts them). */
+function statementBudget(statements: number): RequestHandler {
+  return (_req, _res, next) => {
+    const context = currentContext();
+    if (context) context.statementsLeft = statements;
+    next();
+  };
+}
+
+/** Federation's `_service { sdl }` is introspection by another name: off where introspection is. */
+const noServiceSdl: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '_service') {
+      context.reportError(new GraphQLError('_service is not served: introspection is off', { nodes: node }));
+    }
+  },
+});
+
+/** Names the GraphQL span by its operation once known: "query Dashboard". */
+const operationSpanName: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operationName, operation }) {
+        const type = operation?.operation ?? 'query';
+        nameActiveSpan(`${type} ${operationName ?? 'anonymous'}`, {
+          'graphql.operation.type': type,
+          'graphql.operation.name': operationName ?? '',
+        });
+      },
+    };
+  },
+};
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,

@@ -10,9 +10,13 @@ import { ZodError } from 'zod';
 import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
+import { corsPolicy } from './cors.ts';
 import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
+import { type RateLimitStore, rateLimit } from './rate-limit.ts';
+import { traceFields, traceRequests, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
 
 export interface ReadinessCheck {
@@ -28,6 +32,10 @@ export interface HttpAppOptions {
   helmet?: HelmetOptions;
   /** Role needed per request; see auth.ts. */
   access?: AccessPolicy;
+  /** A folder of built files served as they are, to anyone, under `path` (e.g. a web app). */
+  publicFiles?: { path: string; dir: string };
+  /** Where requests per API key are counted (rate-limit.ts); without one, none are. */
+  rateLimitStore?: RateLimitStore | undefined;
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -39,14 +47,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Installed only when tracing is on, so without it a request pays nothing for it.
+  if (tracing()) app.use(traceRequests(routeOf));
   app.use(helmet(options.helmet));
-  app.use(requestContext());
+  app.use(corsPolicy(options.config.corsOrigins));
+  app.use(requestContext(options.config));
   app.use(accessLog(logger));
+  app.use(requestMetrics());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
   app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(options.readiness.map(runCheck));
+    const results = await Promise.all(options.readiness.map((check) => runCheck(check, logger)));
     const failing = results.filter((r) => !r.ok);
     res.status(failing.length === 0 ? 200 : 503).json({
       status: failing.length === 0 ? 'ready' : 'unavailable',
@@ -55,9 +67,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
       checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
     });
   });
+  if (options.publicFiles) {
+    // Before canonicalPath: file names are case-sensitive (hashed asset names).
+    app.use(options.publicFiles.path, staticFiles(options.publicFiles.dir));
+  }
   app.use(canonicalPath);
   app.use(authenticate(options.config, options.access));
+  app.use(rateLimit(options.config, options.rateLimitStore, logger));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  serveMetrics(app);
   return app;
 }
 
@@ -66,6 +84,17 @@ export function finishApp(app: Express, logger: Logger): Express {
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;
+}
+
+/** Hashed assets are kept a year; everything else (index.html) is checked on every load. */
+function staticFiles(dir: string): RequestHandler {
+  return express.static(dir, {
+    index: 'index.html',
+    setHeaders: (res, file) => {
+      const hashed = /[\\/]assets[\\/]/.test(file);
+      res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
 }
 
 /**
@@ -91,6 +120,8 @@ function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     if (req.url === '/healthz' || req.url === '/readyz') return next();
     const started = performance.now();
+    // Read now: the answer is sent outside the request's trace context.
+    const traced = traceFields();
     res.once('close', () => {
       const status = res.statusCode;
       const finished = res.writableFinished;
@@ -99,6 +130,7 @@ function accessLog(logger: Logger): RequestHandler {
       logger[level](
         {
           requestId: req.headers['x-request-id'],
+          ...traced,
           req: { method: req.method, url: req.originalUrl },
           res: { status },
           responseTime: Math.round(performance.now() - started),
@@ -110,7 +142,9 @@ function accessLog(logger: Logger): RequestHandler {
   };
 }
 
-function requestContext(): RequestHandler {
+function requestContext(config: Config): RequestHandler {
+  // Open mode lets every caller do everything; with keys, authenticate names the role.
+  const role = config.apiKeys ? null : 'admin';
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -118,26 +152,54 @@ function requestContext(): RequestHandler {
     res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
     const deadline = deadlineFromHeader(req.headers[DEADLINE_HEADER]);
-    runWithContext({ requestId, caller: { role: null, authorization }, deadline }, next);
+    runWithContext({ requestId, caller: { role, authorization }, deadline }, next);
   };
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; error?: string }> {
+async function runCheck(
+  check: ReadinessCheck,
+  logger: Logger,
+): Promise<{ name: string; ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
-      READINESS_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new ReadinessTimeout()), READINESS_TIMEOUT_MS);
   });
   try {
     await Promise.race([check.check(), timeout]);
     return { name: check.name, ok: true };
   } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    // The log keeps the whole error; the answer, which anyone may read, only the dependency's state.
+    logger.warn({ check: check.name, err: error }, 'readiness check failed');
+    return { name: check.name, ok: false, error: stateOf(error) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+class ReadinessTimeout extends Error {}
+
+/** Network and PostgreSQL error codes, as a state that names no host or address. */
+const STATES: Record<string, string> = {
+  ECONNREFUSED: 'refusing connections',
+  ECONNRESET: 'dropping connections',
+  ETIMEDOUT: 'not answering',
+  EHOSTUNREACH: 'unreachable',
+  ENOTFOUND: 'not found by name',
+  EAI_AGAIN: 'not found by name',
+  P1001: 'unreachable',
+  '28P01': 'refusing the credentials',
+  '28000': 'refusing the credentials',
+  '3D000': 'missing its database',
+  '57P03': 'starting up',
+};
+
+function stateOf(error: unknown): string {
+  if (error instanceof ReadinessTimeout) return `no answer within ${READINESS_TIMEOUT_MS} ms`;
+  // The kit's client names the neighbour and what it did, never where it lives.
+  if (error instanceof DomainError) return error.message;
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  const known = [code, cause?.code].find((c): c is string => typeof c === 'string' && c in STATES);
+  return known ? (STATES[known] as string) : 'failing';
 }
 
 export interface Problem {
@@ -160,14 +222,24 @@ export function toProblem(error: DomainError, instance?: string): Problem {
   };
 }
 
-/** Errors Express and body-parser raise before a route runs. */
+/** Errors Express and body-parser raise before a route runs: each one a 4xx. */
 function fromHttpError(error: unknown): DomainError | undefined {
   if (error instanceof ZodError) return invalidFromZod(error);
-  const type = (error as { type?: unknown })?.type;
+  const { type, status, expose, message } = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    expose?: unknown;
+    message?: unknown;
+  };
   if (type === 'entity.parse.failed') return new Invalid('Malformed JSON in the request body');
   if (type === 'entity.too.large') return new PayloadTooLarge('The request body is larger than 1 MiB');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new Invalid('Unsupported body encoding or charset');
+  }
+  // Any other failure reading the body (aborted, shorter than its Content-Length, bad gzip).
+  const clientError = expose === true && typeof status === 'number' && status >= 400 && status < 500;
+  if (typeof type === 'string' || clientError) {
+    return new Invalid(`The request body could not be read: ${typeof message === 'string' ? message : type}`);
   }
   return undefined;
 }

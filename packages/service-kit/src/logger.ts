@@ -1,7 +1,8 @@
 // The one logger: JSON lines from pino, each carrying the service name and,
-// inside a request, its request id. `npm start` pretty-prints them.
+// inside a request, its request id (and, when traced, trace_id and span_id). `npm start` pretty-prints them.
 import { pino } from 'pino';
 import { currentContext } from './context.ts';
+import { traceFields } from './telemetry.ts';
 
 export type Logger = pino.Logger;
 
@@ -16,7 +17,7 @@ export function createLogger(service: string, level: string, destination?: LogDe
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => {
       const context = currentContext();
-      return context ? { requestId: context.requestId } : {};
+      return context ? { requestId: context.requestId, ...traceFields() } : traceFields();
     },
     redact: {
       paths: ['req.headers.authorization', 'headers.authorization', '*.password'],

@@ -76,6 +76,56 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   return { applied };
 }
 
+/** A service's database role and its password. */
+export interface Login {
+  role: string;
+  password: string;
+}
+
+/**
+ * Lets each service role (created without LOGIN by the schema) log in with its
+ * password: the embedded runner and the tests do this with local passwords.
+ */
+/** The roles docs/db-schema.sql grants tables to: one per process that opens the database. */
+export const DATABASE_ROLES = [
+  'crm_api',
+  'inventory_service',
+  'logistics_service',
+  'order_service',
+  'gateway',
+];
+
+/** The logins a deployment gives as `<ROLE>_DB_PASSWORD` variables (compose's .env, a Kubernetes Secret). */
+export function loginsFromEnv(env: Record<string, string | undefined>): Login[] {
+  return DATABASE_ROLES.flatMap((role) => {
+    const password = env[`${role.toUpperCase()}_DB_PASSWORD`];
+    return password ? [{ role, password }] : [];
+  });
+}
+
+export async function enableLogins(databaseUrl: string, logins: Login[]): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const { role, password } of logins) {
+      // ALTER ROLE takes no parameters: both parts are quoted by pg itself.
+      await client.query(
+        `ALTER ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD ${client.escapeLiteral(password)}`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** `databaseUrl` with the login's role and password as its user. */
+export function loginUrl(databaseUrl: string, login: Login): string {
+  const url = new URL(databaseUrl);
+  url.username = encodeURIComponent(login.role);
+  url.password = encodeURIComponent(login.password);
+  return url.toString();
+}
+
 async function inTransaction(client: pg.Client, work: () => Promise<void>): Promise<void> {
   await client.query('BEGIN');
   try {

@@ -1,11 +1,14 @@
-// How a process starts and stops: config, logger, database and migrations,
-// then the app; on SIGTERM or SIGINT in-flight requests finish before exit.
+// How a process starts and stops: config, logger, database, then the app; on
+// SIGTERM or SIGINT in-flight requests finish before exit. Migrations are the
+// migration role's step (npm run migrate, or `node . migrate` in an image), never start-up's.
 import type { Express } from 'express';
-import { type Config, ConfigError, type ConfigNeeds, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
 import { type Database, openDatabase } from './database.ts';
 import { listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { migrate } from './migrate.ts';
+import { enableLogins, loginsFromEnv, migrate } from './migrate.ts';
+import { exitOnCrash, loadConfigOrExit, onShutdown } from './process.ts';
+import { startTracing } from './telemetry.ts';
 
 export interface ServiceDeps {
   config: Config;
@@ -27,59 +30,34 @@ export interface ServiceSpec {
   build: (deps: ServiceDeps) => Promise<BuiltService>;
 }
 
-/** Reads the configuration or exits with a message that names each bad variable. */
-export function loadConfigOrExit(name: string, defaultPort: number, needs?: ConfigNeeds): Config {
-  try {
-    return loadConfig(name, defaultPort, process.env, needs);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(78); // EX_CONFIG
-  }
-}
-
 export async function runService(spec: ServiceSpec): Promise<void> {
   const config = loadConfigOrExit(spec.name, spec.defaultPort);
+  const stopTracing = await startTracing(spec.name);
   const logger = createLogger(spec.name, config.logLevel);
   exitOnCrash(logger);
   if (!config.apiKeys) logger.warn('API_KEYS is not set: every route is open to every caller');
-  await migrate({ databaseUrl: config.databaseUrl, logger });
+  if (process.argv[2] === 'migrate') return migrateAndExit(config, logger);
   const db = openDatabase({ url: config.databaseUrl, poolSize: config.dbPoolSize, logger });
   const service = await spec.build({ config, logger, db });
   const server = await listen(service.app, config.port);
   logger.info({ port: server.port }, `${spec.name} listening on port ${server.port}`);
-  onShutdown(logger, [server.close, async () => service.close?.(), db.close]);
+  onShutdown(logger, [server.close, async () => service.close?.(), db.close, stopTracing]);
 }
 
-/** Runs the steps in order on the first SIGTERM or SIGINT, then exits. */
-export function onShutdown(logger: Logger, steps: Array<() => Promise<unknown>>): void {
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    let code = 0;
-    for (const step of steps) {
-      await step().catch((error: unknown) => {
-        code = 1;
-        logger.error({ err: error }, 'error while shutting down');
-      });
-    }
-    logger.info('stopped');
-    logger.flush();
-    process.exit(code);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-export function exitOnCrash(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled promise rejection');
-    process.exit(1);
-  });
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
-    process.exit(1);
-  });
+/**
+ * `node . migrate [--sample-data]` (a service's image): migrates the database,
+ * loads the sample data when asked, gives each service role named by a
+ * `<ROLE>_DB_PASSWORD` variable its login, and exits; a one-shot job runs it
+ * before a release, with the role that owns the schema.
+ */
+async function migrateAndExit(config: Config, logger: Logger): Promise<void> {
+  const sampleData = process.argv.includes('--sample-data');
+  const { applied } = await migrate({ databaseUrl: config.databaseUrl, logger, sampleData });
+  logger.info({ applied }, applied.length > 0 ? 'migrated' : 'the database is up to date');
+  const logins = loginsFromEnv(process.env);
+  await enableLogins(config.databaseUrl, logins);
+  if (logins.length > 0)
+    logger.info({ roles: logins.map((login) => login.role) }, 'service roles may log in');
+  logger.flush();
+  process.exit(0);
 }

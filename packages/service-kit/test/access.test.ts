@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, seed, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
+import { startService } from '@supply/test-support/services';
 import { type System, startSystem } from '@supply/test-support/system';
+import { buildApp as buildOrders } from '../../../subgraphs/order-service/src/app.ts';
 
 const KEYS = { reader: 'key-reader-1', writer: 'key-writer-1', admin: 'key-admin-1' };
 const SERVICE_KEY = 'key-service-1';
@@ -90,6 +92,40 @@ describe('REST', () => {
   });
 });
 
+describe('a neighbour refusing the service key', () => {
+  it('answers the caller 503, and keeps no answer for its Idempotency-Key', async () => {
+    const misconfigured = await startService({
+      name: 'order-service',
+      databaseUrl: system.db.url,
+      build: (deps) => buildOrders(deps),
+      env: {
+        API_KEYS: `${KEYS.writer}:writer`,
+        SERVICE_API_KEY: 'key-not-known-to-the-neighbours',
+        INVENTORY_SERVICE_URL: system.inventory.url,
+        LOGISTICS_SERVICE_URL: system.logistics.url,
+      },
+    });
+    try {
+      const key = 'refused-by-neighbour-1';
+      const placed = await httpClient(misconfigured.url, {
+        ...bearer(KEYS.writer),
+        'idempotency-key': key,
+      }).post('/supply-orders', { customerId: WITH_ADDRESS, items: [{ productId: GIZMO, quantity: 1 }] });
+      expect({ status: placed.status, code: placed.data.code }).toEqual({
+        status: 503,
+        code: 'SERVICE_UNAVAILABLE',
+      });
+      const kept = await system.db.query(
+        "SELECT 1 FROM idempotency_keys WHERE key = $1 AND state = 'completed'",
+        [key],
+      );
+      expect(kept.rowCount).toBe(0);
+    } finally {
+      await misconfigured.close();
+    }
+  });
+});
+
 describe('GraphQL through the gateway', () => {
   const gql = (query: string, key?: string) =>
     graphql(system.gateway!.url, query, {}, key ? bearer(key) : {});
@@ -98,11 +134,22 @@ describe('GraphQL through the gateway', () => {
     const page = await httpClient(system.gateway!.url, { accept: 'text/html' }).get('/');
     expect(page.status).toBe(200);
     expect(page.data).toContain('embeddable-sandbox');
+    // A browser's GET gets the page, never an answer, whatever its query string.
     const sneaky = await httpClient(system.gateway!.url, {
       accept: 'text/html',
       'apollo-require-preflight': '1',
     }).get('/graphql?query=%7B__typename%7D');
-    expect(sneaky.status).toBe(401);
+    expect(sneaky.headers['content-type']).toMatch(/^text\/html/);
+    expect(String(sneaky.data)).not.toContain('__typename');
+    // Express's query parser stops at 1,000 keys; Apollo's does not, so neither may the exemption.
+    const padded = `/graphql?${'k=1&'.repeat(1_000)}query=%7B__typename%7D`;
+    for (const accept of ['application/json', 'text/html;q=0.5, application/json']) {
+      const operation = await httpClient(system.gateway!.url, {
+        accept,
+        'apollo-require-preflight': '1',
+      }).get(padded);
+      expect({ accept, status: operation.status }).toEqual({ accept, status: 401 });
+    }
   });
 
   it('answers 401 with UNAUTHENTICATED without a key', async () => {

@@ -14,7 +14,14 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
 }
 
-const production = { NODE_ENV: 'production', API_KEYS: 'k1:admin', DB_PASSWORD: 'a-real-secret' };
+const CALLER_KEY = 'caller-key-0123456789abcdef012345';
+const SERVICE_KEY = 'service-key-0123456789abcdef01234';
+const production = {
+  NODE_ENV: 'production',
+  API_KEYS: `${CALLER_KEY}:admin`,
+  SERVICE_API_KEY: SERVICE_KEY,
+  DB_PASSWORD: 'a-real-secret',
+};
 
 describe('loadConfig with nothing set', () => {
   it('listens on the default port and reaches the local database and neighbours', () => {
@@ -165,7 +172,7 @@ describe('loadConfig composing the database URL', () => {
 describe('loadConfig reading API_KEYS', () => {
   it('names every bad entry and a key listed twice', () => {
     expect(() => loadConfig('crm-api', 3000, { API_KEYS: 'a:boss,b:king,c:reader,c:admin' })).toThrow(
-      /"a:boss"[\s\S]*"b:king"[\s\S]*listed twice/,
+      /entry 1 is not key:role[\s\S]*entry 2 is not key:role[\s\S]*entry 4 repeats a key/,
     );
   });
 
@@ -192,11 +199,14 @@ describe('loadConfig reading API_KEYS', () => {
     expect(loadConfig('crm-api', 3000, { API_KEYS: '' }).apiKeys).toBeNull();
   });
 
-  it.each(['k1:boss', 'k1', 'k1:reader:extra', ':admin'])('names the bad entry %p', (entry) => {
-    const { message } = configError({ API_KEYS: `k0:reader,${entry}` });
-    expect(message).toMatch(/^\s*API_KEYS: /m);
-    expect(message).toContain(`"${entry}"`);
-  });
+  it.each(['secret1:boss', 'secret1', 'secret1:reader:extra', ':admin'])(
+    'names the bad entry %p by its position, never printing it',
+    (entry) => {
+      const { message } = configError({ API_KEYS: `k0:reader,${entry}` });
+      expect(message).toMatch(/^\s*API_KEYS: entry 2 is not key:role/m);
+      expect(message).not.toContain('secret1');
+    },
+  );
 });
 
 describe('loadConfig in production', () => {
@@ -241,10 +251,53 @@ describe('loadConfig in production', () => {
     expect(() => loadConfig('crm-api', 3000, gatewayEnv)).toThrow(/password is a default/);
   });
 
-  it('starts with API keys and a real password', () => {
+  it('refuses to start without SERVICE_API_KEY, and says so', () => {
+    const { SERVICE_API_KEY: _, ...withoutServiceKey } = production;
+    expect(configError(withoutServiceKey).message).toMatch(/^\s*SERVICE_API_KEY: must be set in production/m);
+  });
+
+  it('refuses keys shorter than 32 characters, naming the variable but not the key', () => {
+    const short = configError({ ...production, API_KEYS: `${CALLER_KEY}:admin,k:reader` }).message;
+    expect(short).toMatch(/^\s*API_KEYS: entry 2 is shorter than 32 characters/m);
+    const shortService = configError({ ...production, SERVICE_API_KEY: 'svc-short' }).message;
+    expect(shortService).toMatch(/^\s*SERVICE_API_KEY: must be at least 32 characters/m);
+    expect(`${short}${shortService}`).not.toMatch(/svc-short|\bk\b:/);
+  });
+
+  it('refuses a caller key equal to the service key', () => {
+    const { message } = configError({ ...production, API_KEYS: `${SERVICE_KEY}:reader` });
+    expect(message).toMatch(/^\s*API_KEYS: a caller key equals SERVICE_API_KEY/m);
+    expect(message).not.toContain(SERVICE_KEY);
+  });
+
+  it('starts with long API keys, a service key of its own and a real password', () => {
     const config = loadConfig('crm-api', 3000, production);
     expect(config.nodeEnv).toBe('production');
-    expect(config.apiKeys).toEqual(new Map([['k1', 'admin']]));
+    expect(config.apiKeys).toEqual(new Map([[CALLER_KEY, 'admin']]));
     expect(decodeURIComponent(new URL(config.databaseUrl).password)).toBe('a-real-secret');
   });
+});
+
+describe('loadConfig reading CORS_ORIGINS', () => {
+  it('allows pages on this machine outside production and none in production when unset', () => {
+    expect(loadConfig('gateway', 8080, {}).corsOrigins).toEqual(['http://localhost:*', 'http://127.0.0.1:*']);
+    expect(loadConfig('gateway', 8080, production).corsOrigins).toEqual([]);
+  });
+
+  it('takes the listed origins, in production or not, without a trailing slash', () => {
+    const env = { ...production, CORS_ORIGINS: 'https://ops.example.com/, http://10.0.0.5:*' };
+    expect(loadConfig('gateway', 8080, env).corsOrigins).toEqual([
+      'https://ops.example.com',
+      'http://10.0.0.5:*',
+    ]);
+  });
+
+  it.each(['*', 'ops.example.com', 'https://ops.example.com/dash', 'ftp://ops.example.com'])(
+    'names the entry %p that is no origin',
+    (entry) => {
+      const { message } = configError({ CORS_ORIGINS: `https://ok.example.com,${entry}` });
+      expect(message).toMatch(/^\s*CORS_ORIGINS: /m);
+      expect(message).toContain(`"${entry}"`);
+    },
+  );
 });

@@ -96,7 +96,9 @@ describe('migrate on a new, empty database', () => {
       url,
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
     );
-    expect(rows.map((row) => row.table_name).sort()).toEqual([...TABLES, 'schema_migrations'].sort());
+    expect(rows.map((row) => row.table_name).sort()).toEqual(
+      [...TABLES, 'schema_migrations', 'rate_limits'].sort(),
+    );
     // Schema only: no sample rows unless asked.
     expect(Object.values(await rowCounts(url)).every((n) => n === 0)).toBe(true);
   });

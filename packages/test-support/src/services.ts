@@ -4,8 +4,9 @@ import { type Config, type Env, loadConfig } from '@supply/service-kit/config';
 import { openDatabase } from '@supply/service-kit/database';
 import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
+import { loginUrl } from '@supply/service-kit/migrate';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
-import { SERVICES } from '../../../scripts/services.ts';
+import { localLoginOf, SERVICES } from '../../../scripts/services.ts';
 
 /** A closed port (discard): connections to it are refused at once. */
 export const NOWHERE = 'http://127.0.0.1:9';
@@ -62,13 +63,15 @@ export function capturingLogger(name: string, level: string) {
 }
 
 export async function startService(options: StartOptions): Promise<StartedService> {
+  // Each of the four connects as its own database role, which the schema limits to its tables.
+  const login = localLoginOf(options.name);
   const config = loadConfig(options.name, options.port ?? 0, {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     // Neighbours a test does not start are unreachable, whatever runs on this machine.
     ...Object.fromEntries(NEIGHBOUR_URLS.map((name) => [name, NOWHERE])),
     ...options.env,
-    DATABASE_URL: options.databaseUrl,
+    DATABASE_URL: login ? loginUrl(options.databaseUrl, login) : options.databaseUrl,
   });
   const { logger, logs } = capturingLogger(options.name, config.logLevel);
   const queries = {

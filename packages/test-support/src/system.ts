@@ -76,6 +76,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const gateway = options.gateway
     ? await startGateway({
         ...env,
+        DATABASE_URL: db.url,
         CRM_API_URL: crm.url,
         INVENTORY_SERVICE_URL: inventory.url,
         LOGISTICS_SERVICE_URL: logistics.url,

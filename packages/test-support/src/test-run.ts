@@ -1,10 +1,13 @@
 // Once per test run: find a PostgreSQL server (DATABASE_URL's, or an embedded
 // one started for this run), build a template database from docs/db-schema.sql,
-// and tell the workers where it is. Every test file clones the template.
+// and tell the workers where it is. Every test file clones the template. The
+// dashboard is built here too, when stale.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { migrate } from '@supply/service-kit/migrate';
+import { enableLogins, migrate } from '@supply/service-kit/migrate';
+import { buildDashboardIfStale } from '../../../scripts/dashboard.ts';
 import { type EmbeddedDb, startEmbeddedDb } from '../../../scripts/embedded-db.ts';
+import { LOCAL_LOGINS } from '../../../scripts/services.ts';
 import { adminQuery, databaseUrl, quoteIdent } from './database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -20,6 +23,8 @@ declare global {
 }
 
 export async function setupTestRun(): Promise<void> {
+  // Once, before any test file serves it: files building it side by side would race.
+  buildDashboardIfStale({ info: (message) => console.warn(message) });
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const prefix = `crm_supply_test_${runId}`;
   let embedded: EmbeddedDb | undefined;
@@ -38,6 +43,8 @@ export async function setupTestRun(): Promise<void> {
   const template = `${prefix}_template`;
   await adminQuery(serverUrl, `CREATE DATABASE ${quoteIdent(template)}`);
   await migrate({ databaseUrl: databaseUrl(serverUrl, template), logger: { info: () => {} } });
+  // Services under test connect as their own roles, as in production.
+  await enableLogins(serverUrl, LOCAL_LOGINS);
   globalThis.__testRun = { embedded, serverUrl, prefix };
   process.env.TEST_DB_SERVER_URL = serverUrl;
   process.env.TEST_DB_PREFIX = prefix;

@@ -22,6 +22,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     logger,
   });
   const app = createHttpApp({
+    rateLimitStore: db.pool,
     config,
     logger,
     readiness: [

@@ -16,7 +16,13 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
   const products = productsDomain(db);
   const inventory = inventoryDomain(db);
   const reservations = reservationsDomain(db);
-  const app = createHttpApp({ config, logger, readiness: [{ name: 'database', check: db.ping }], access });
+  const app = createHttpApp({
+    rateLimitStore: db.pool,
+    config,
+    logger,
+    readiness: [{ name: 'database', check: db.ping }],
+    access,
+  });
   app.use(inventoryRoutes({ products, inventory, reservations }));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,

@@ -18,6 +18,7 @@ import {
   type ShortItem,
 } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
+import { reservationsRefused } from '@supply/service-kit/metrics';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 
@@ -272,6 +273,7 @@ export async function holdStock(tx: Transaction, items: StockItem[]): Promise<vo
   const levels = await lockLevels(tx, items);
   const unknown = items.filter((item) => !levels.has(item.productId)).map((item) => item.productId);
   if (unknown.length > 0) {
+    reservationsRefused.inc({ reason: 'NOT_FOUND' });
     throw new NotFound(`Product ${unknown.join(', ')} does not exist`, { productIds: unknown });
   }
   const short = items.flatMap((item): ShortItem[] => {
@@ -281,7 +283,10 @@ export async function holdStock(tx: Transaction, items: StockItem[]): Promise<vo
       ? [{ productId: item.productId, requested: item.quantity, available }]
       : [];
   });
-  if (short.length > 0) throw new InsufficientStock(short);
+  if (short.length > 0) {
+    reservationsRefused.inc({ reason: 'INSUFFICIENT_STOCK' });
+    throw new InsufficientStock(short);
+  }
   await moveStock(tx, items, Prisma.sql`quantity_reserved = i.quantity_reserved + m.quantity`);
 }
 

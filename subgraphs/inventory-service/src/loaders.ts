@@ -1,4 +1,5 @@
 // Per-request DataLoaders: N entity references cost one query.
+import { batched } from '@supply/service-kit/limits';
 import DataLoader from 'dataloader';
 import type { Product } from './inventory.ts';
 import type { ProductsDomain } from './products.ts';
@@ -6,7 +7,7 @@ import type { ProductsDomain } from './products.ts';
 export function createLoaders(products: ProductsDomain) {
   return {
     // Each product arrives with its stock level, so Product.inventory costs nothing more.
-    product: new DataLoader<number, Product | null>((ids) => products.getMany(ids)),
+    product: new DataLoader<number, Product | null>((ids) => products.getMany(ids), batched),
   };
 }
 

@@ -55,11 +55,11 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
     inTransaction(db, async (tx) => {
       // Claiming the order first makes a concurrent repeat wait on the primary
       // key until this transaction ends, then read what it left. The order's row is
-      // shared-locked: an order failed or cancelled meanwhile (a reservation that lands
+      // shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a reservation that lands
       // after its saga gave up) holds no stock, and one failing now waits for this one.
       const [claimed] = await tx.$queryRaw<ReservationRow[]>`
-        WITH o AS (SELECT id, status FROM orders WHERE id = ${orderId} FOR SHARE)
-        INSERT INTO reservations (order_id) SELECT id FROM o WHERE status NOT IN ('failed', 'cancelled')
+        INSERT INTO reservations (order_id) SELECT ${orderId}::int
+        WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
         ON CONFLICT (order_id) DO NOTHING
         RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
       if (!claimed) return answerRepeat(tx, orderId, items);
@@ -88,8 +88,9 @@ function mergeItems(items: StockItem[]): StockItem[] {
 async function answerRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
   const existing = await findReservation(tx, orderId);
   if (!existing) {
-    const order = await tx.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    if (!order) throw new NotFound(`Order ${orderId} does not exist`);
+    const [order] = await tx.$queryRaw<Array<{ status: string | null }>>`
+      SELECT order_status_for_work(${orderId}) AS status`;
+    if (!order?.status) throw new NotFound(`Order ${orderId} does not exist`);
     throw new Conflict(`Order ${orderId} is ${order.status}; it holds no stock`, {
       currentStatus: order.status,
     });

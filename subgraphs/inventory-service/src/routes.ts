@@ -15,12 +15,10 @@ export interface Domains {
 }
 
 /**
- * Reservations are internal routes (admin); GraphQL needs a reader and its
- * mutations ask for a writer themselves; other routes follow the kit's default.
- * Express matches paths case-insensitively, so the checks do too.
+ * Reservations are internal routes (admin); other routes, /graphql among
+ * them, follow the kit's default. Policies see the path lowercased.
  */
 export const access: AccessPolicy = (req) => {
-  if (/^\/graphql\/?$/i.test(req.path)) return 'reader';
   if (/^\/inventory\/reservations(\/|$)/i.test(req.path)) return 'admin';
   return defaultPolicy(req);
 };

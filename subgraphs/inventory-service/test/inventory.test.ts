@@ -393,7 +393,7 @@ describe('who may do what (API_KEYS set)', () => {
       name: 'inventory-service',
       databaseUrl: db.url,
       build: buildApp,
-      env: { API_KEYS: 'r-key:reader,w-key:writer,a-key:admin' },
+      env: { API_KEYS: 'r-key:reader,w-key:writer,a-key:admin', SERVICE_API_KEY: 's-key' },
     });
   });
 
@@ -423,17 +423,28 @@ describe('who may do what (API_KEYS set)', () => {
     expect((await as('a-key').post('/inventory/reservations', body)).status).toBe(201);
   });
 
-  it('lets a reader query the graph but not change it', async () => {
+  it('answers /graphql to the service key only, judging mutations by the forwarded caller', async () => {
     const product = await createProduct(service.url);
-    const headers = { authorization: 'Bearer r-key' };
-    const read = await graphql(secured.url, `{ product(id: ${product.id}) { id } }`, {}, headers);
-    expect(read.body.data.product).toEqual({ id: String(product.id) });
+    const read = `{ product(id: ${product.id}) { id } }`;
+    const gatewayFor = (key: string) => ({
+      authorization: 'Bearer s-key',
+      'x-forwarded-authorization': `Bearer ${key}`,
+    });
+    for (const key of ['r-key', 'a-key']) {
+      const direct = await graphql(secured.url, read, {}, { authorization: `Bearer ${key}` });
+      expect({ status: direct.status, code: direct.body.errors?.[0]?.extensions?.code }).toEqual({
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+    }
+    expect((await graphql(secured.url, read)).status).toBe(401);
+    const viaGateway = await graphql(secured.url, read, {}, gatewayFor('r-key'));
+    expect(viaGateway.body.data.product).toEqual({ id: String(product.id) });
     const mutation = `mutation { adjustStock(productId: ${product.id}, delta: 1, reason: "x") { id } }`;
-    const denied = await graphql(secured.url, mutation, {}, headers);
+    const denied = await graphql(secured.url, mutation, {}, gatewayFor('r-key'));
     expect(denied.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const allowed = await graphql(secured.url, mutation, {}, { authorization: 'Bearer w-key' });
+    const allowed = await graphql(secured.url, mutation, {}, gatewayFor('w-key'));
     expect(allowed.body.errors).toBeUndefined();
-    const anonymous = await graphql(secured.url, `{ product(id: ${product.id}) { id } }`);
-    expect(anonymous.status).toBe(401);
+    expect((await graphql(secured.url, read, {}, gatewayFor('nope'))).status).toBe(401);
   });
 });

@@ -343,6 +343,18 @@ describe('the HTTP front matter', () => {
     expect(ready.data).toMatchObject({ status: 'ready', checks: { database: 'ok' } });
   });
 
+  it('answers a body it cannot read (bad gzip) with a 400 problem, not a 500', async () => {
+    const res = await httpClient(service.url).post('/products', Buffer.from('not gzip at all'), {
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.data).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      detail: expect.stringMatching(/could not be read/),
+    });
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const res = await httpClient(service.url).get('/no/such/route');
     expect(res.status).toBe(404);

@@ -24,10 +24,12 @@ export interface AppOptions {
   newTrackingNumber?: (carrier: Carrier) => string;
 }
 
-// GraphQL reads arrive as POSTs too: /graphql needs a reader, and mutations ask for a writer themselves.
+// Booking a label is order-service's step of placing an order: the service key (admin) only.
 // The parked reports are for operators only.
 const access: AccessPolicy = (req) =>
-  req.path.startsWith('/shipment-reports') ? 'admin' : defaultPolicy(req);
+  (req.method === 'POST' && req.path === '/shipments') || req.path.startsWith('/shipment-reports')
+    ? 'admin'
+    : defaultPolicy(req);
 
 export async function buildApp(
   { config, logger, db }: ServiceDeps,
@@ -55,6 +57,7 @@ export async function buildApp(
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
   // order-service is not a readiness dependency: reports wait in the outbox while it is down.
   const app = createHttpApp({
+    rateLimitStore: db.pool,
     config,
     logger,
     access,

@@ -5,6 +5,7 @@
 import type { AxiosInstance } from '@supply/service-kit/client';
 import { type Database, Prisma, type Transaction } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
+import { type OutboxState, watchOutbox } from '@supply/service-kit/metrics';
 
 export const reportedStatuses = ['in_transit', 'delivered', 'cancelled'] as const;
 export type ReportedStatus = (typeof reportedStatuses)[number];
@@ -178,6 +179,14 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
     return running;
   }
 
+  async function backlog(): Promise<OutboxState> {
+    const [row] = await db.prisma.$queryRaw<Array<{ backlog: number; oldest: number }>>`
+      SELECT count(*)::int AS backlog,
+        COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest
+      FROM shipment_reports WHERE delivered_at IS NULL AND rejected_at IS NULL`;
+    return { backlog: row?.backlog ?? 0, oldestAgeSeconds: row?.oldest ?? 0 };
+  }
+
   /** One sweep over every due report; a sweep still running makes this a no-op. */
   async function sweep(): Promise<void> {
     if (sweeping || closed) return;
@@ -225,8 +234,9 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
       return row !== undefined;
     },
 
-    /** Starts the periodic sweep over every due report. */
+    /** Starts the periodic sweep over every due report, and reports the backlog at each scrape. */
     start(): void {
+      watchOutbox('shipment_reports', backlog);
       timer = setInterval(() => void sweep(), options.intervalMs);
       // The sweep never keeps a process alive on its own.
       timer.unref();

@@ -148,17 +148,16 @@ export function shipmentsDomain({
     for (let attempt = 1; ; attempt++) {
       try {
         // Every column, named as Prisma names them, so the answer needs no second read.
-        // The order's row is shared-locked: an order failed or cancelled meanwhile (a booking that
+        // The order's row is shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a booking that
         // lands after its saga gave up) takes no shipment, and one failing now waits for this one.
         const rows = await db.prisma.$queryRaw<ShipmentRow[]>`
-          WITH o AS (SELECT id FROM orders WHERE id = ${input.orderId} FOR SHARE)
           INSERT INTO shipments (order_id, carrier, service_level, tracking_number, destination_line1,
             destination_city, destination_postal_code, destination_country, weight_grams, cost_cents,
             currency, estimated_delivery_date, created_at, updated_at)
-          SELECT o.id, ${rules.carrier}, ${input.serviceLevel}, ${tracking(rules.carrier)},
+          SELECT ${input.orderId}::int, ${rules.carrier}, ${input.serviceLevel}, ${tracking(rules.carrier)},
             ${d.line1}, ${d.city}, ${d.postalCode}, ${d.country}, ${input.weightGrams}, ${rules.costCents},
             ${rules.currency}, ${rules.estimatedDeliveryDate}::date, ${at}, ${at}
-          FROM o JOIN orders USING (id) WHERE orders.status NOT IN ('failed', 'cancelled')
+          WHERE order_status_for_work(${input.orderId}) NOT IN ('failed', 'cancelled')
           ON CONFLICT (order_id) WHERE status <> 'cancelled' DO NOTHING
           RETURNING id, order_id AS "orderId", carrier, service_level AS "serviceLevel",
             tracking_number AS "trackingNumber", status, destination_line1 AS "destinationLine1",
@@ -180,8 +179,9 @@ export function shipmentsDomain({
 
   /** Why nothing was booked when the order has no live shipment: it is missing, failed or cancelled. */
   async function refuseUnbookable(orderId: number): Promise<void> {
-    const order = await db.prisma.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    if (!order) throw new NotFound(`Order ${orderId} does not exist`);
+    const [order] = await db.prisma.$queryRaw<Array<{ status: string | null }>>`
+      SELECT order_status_for_work(${orderId}) AS status`;
+    if (!order?.status) throw new NotFound(`Order ${orderId} does not exist`);
     if (order.status === 'failed' || order.status === 'cancelled') {
       throw new Conflict(`Order ${orderId} is ${order.status}; it takes no shipment`, {
         currentStatus: order.status,

@@ -155,7 +155,11 @@ describe('with API keys', () => {
   const as = (key: string) => httpClient(secured.url, { authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
-    secured = await startLogistics(db, {}, { API_KEYS: 'r-key:reader,w-key:writer' });
+    secured = await startLogistics(
+      db,
+      {},
+      { API_KEYS: 'r-key:reader,w-key:writer,a-key:admin', SERVICE_API_KEY: 's-key' },
+    );
   });
 
   afterAll(async () => {
@@ -170,22 +174,33 @@ describe('with API keys', () => {
     expect((await as('r-key').post('/shipments', booking(await newOrder(db)))).status).toBe(403);
     expect((await httpClient(secured.url).get(`/shipments/${id}`)).status).toBe(401);
     expect((await as('w-key').patch(`/shipments/${id}`, { status: 'in_transit' })).status).toBe(200);
-    expect((await as('w-key').post('/shipments', booking(await newOrder(db)))).status).toBe(201);
   });
 
-  it('lets a reader query the graph but not change a shipment through it', async () => {
+  it("books a label for the service key (admin) only: a writer may not ship someone else's order", async () => {
+    expect((await as('w-key').post('/shipments', booking(await newOrder(db)))).status).toBe(403);
+    expect((await as('a-key').post('/shipments', booking(await newOrder(db)))).status).toBe(201);
+    expect((await as('s-key').post('/shipments', booking(await newOrder(db)))).status).toBe(201);
+  });
+
+  it('lets a reader query the graph through the gateway but not change a shipment through it', async () => {
     const id = await shipmentIn('label_created');
-    const read = await graphql(
+    const via = (key: string) => ({
+      authorization: 'Bearer s-key',
+      'x-forwarded-authorization': `Bearer ${key}`,
+    });
+    const direct = await graphql(
       secured.url,
       `{ shipment(id: ${id}) { id } }`,
       {},
       { authorization: 'Bearer r-key' },
     );
+    expect(direct.status).toBe(403);
+    const read = await graphql(secured.url, `{ shipment(id: ${id}) { id } }`, {}, via('r-key'));
     expect(read.body).toEqual({ data: { shipment: { id: String(id) } } });
     const mutation = `mutation { updateShipmentStatus(id: ${id}, status: IN_TRANSIT) { status } }`;
-    const refused = await graphql(secured.url, mutation, {}, { authorization: 'Bearer r-key' });
+    const refused = await graphql(secured.url, mutation, {}, via('r-key'));
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const done = await graphql(secured.url, mutation, {}, { authorization: 'Bearer w-key' });
+    const done = await graphql(secured.url, mutation, {}, via('w-key'));
     expect(done.body).toEqual({ data: { updateShipmentStatus: { status: 'IN_TRANSIT' } } });
   });
 });

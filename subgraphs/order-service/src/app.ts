@@ -26,6 +26,7 @@ export async function buildApp(
   const calls = neighbours(config, logger);
   const orders = supplyOrders(db, calls, logger, { orderTimeoutMs: config.orderTimeoutMs });
   const app = createHttpApp({
+    rateLimitStore: db.pool,
     config,
     logger,
     access,

@@ -7,6 +7,7 @@ import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/dea
 import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
+import { countOrder } from '@supply/service-kit/metrics';
 import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { ClaimedKey } from './idempotency.ts';
@@ -181,12 +182,14 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   async function steps(order: Recorded, input: PlaceOrderInput): Promise<ShipmentSummary> {
     const orderId = order.order.id;
     let step = 'reserving stock';
+    let metricStep = 'reserve';
     try {
       await neighbours.reserve(
         orderId,
         order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
       );
       step = 'booking the shipment';
+      metricStep = 'ship';
       return await neighbours.bookShipment({
         orderId,
         destination: order.address,
@@ -194,6 +197,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
         serviceLevel: input.serviceLevel,
       });
     } catch (error) {
+      countOrder('failed', metricStep, error);
       await fail(orderId, reasonFor(step, error));
       throw error;
     }
@@ -208,11 +212,13 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       const recorded = await record(input, claim);
       const { order, pending } = recorded;
       const orderId = order.id;
+      countOrder('placed');
       const left = remainingMs() ?? Number.POSITIVE_INFINITY;
       const shipment = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
         steps(recorded, input),
       );
       if ((remainingMs() ?? 1) <= 0) {
+        countOrder('failed', 'confirm');
         await fail(orderId, 'not confirmed before its deadline');
         throw new Unavailable(`Order ${orderId} could not be confirmed in time; it was failed and undone`);
       }
@@ -224,6 +230,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
           throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
+      countOrder('confirmed');
       // Moved from pending, so its history is these two rows and its shipment the one just booked:
       // the answer is what reading the order back would give, without reading it.
       const { status, failureReason, updatedAt } = outcome.moved;

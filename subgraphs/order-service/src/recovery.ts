@@ -8,6 +8,7 @@
 // database's.
 import type { Database } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
+import { recoverySweeps } from '@supply/service-kit/metrics';
 import { INTERRUPTED, type SupplyOrders } from './supply-orders.ts';
 
 export interface RecoveryOptions {
@@ -64,7 +65,11 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
   const runOnce = () => {
     running = running
       .then(sweep)
-      .catch((error: unknown) => logger.error({ err: error }, 'recovery sweep failed'));
+      .then(() => recoverySweeps.inc({ outcome: 'done' }))
+      .catch((error: unknown) => {
+        recoverySweeps.inc({ outcome: 'failed' });
+        logger.error({ err: error }, 'recovery sweep failed');
+      });
     return running;
   };
 
