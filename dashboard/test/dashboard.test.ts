@@ -45,7 +45,7 @@ beforeAll(async () => {
     gateway: true,
     seed: (db) => migrate({ databaseUrl: db.url, logger: { info: () => {} }, sampleData: true }),
     // Sandbox off: the page runs under helmet's default Content-Security-Policy, as in production.
-    env: { API_KEYS: `${KEY}:reader`, GRAPHQL_SANDBOX: 'false' },
+    env: { API_KEYS: `${KEY}:reader`, SERVICE_API_KEY: 'service-key-dashboard', GRAPHQL_SANDBOX: 'false' },
   });
   gateway = system.gateway!;
   browser = await launchChromium();

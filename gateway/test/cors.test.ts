@@ -17,7 +17,11 @@ let system: System;
 let gateway: StartedGateway;
 
 beforeAll(async () => {
-  system = await startSystem({ seed, gateway: true, env: { API_KEYS: `${KEY}:reader` } });
+  system = await startSystem({
+    seed,
+    gateway: true,
+    env: { API_KEYS: `${KEY}:reader`, SERVICE_API_KEY: 'service-key-cors' },
+  });
   gateway = system.gateway!;
 });
 
