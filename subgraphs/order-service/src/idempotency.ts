@@ -33,10 +33,18 @@ export interface IdempotencyOptions {
 }
 
 /**
- * What became of the order a dead owner recorded: the answer its caller
- * should get (the order, when it went through), or undefined when it failed.
+ * What became of the order a dead owner recorded (with the traceparent that
+ * placed it): the answer its caller should get (the order, when it went
+ * through), or undefined when it failed.
  */
-export type Settle<T> = (orderId: number) => Promise<T | undefined>;
+export type Settle<T> = (orderId: number, traceParent: string | null) => Promise<T | undefined>;
+
+/** A key taken over from a dead owner, with the order it recorded, if any. */
+interface TakenKey {
+  key: string;
+  orderId: number | null;
+  traceParent: string | null;
+}
 
 interface KeyRow {
   requestHash: string;
@@ -87,14 +95,15 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
     takeOver: (key: string | null) =>
-      prisma.$queryRaw<Array<{ key: string; orderId: number | null }>>`
+      prisma.$queryRaw<TakenKey[]>`
         UPDATE idempotency_keys k
         SET locked_by = ${owner}, locked_until = now() + make_interval(secs => ${lease}::double precision)
         WHERE (k.scope, k.key) IN (
           SELECT scope, key FROM idempotency_keys
           WHERE state = 'in_progress' AND locked_until <= now() AND (${key}::text IS NULL OR key = ${key})
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-        RETURNING k.key, k.order_id AS "orderId"`,
+        RETURNING k.key, k.order_id AS "orderId",
+          (SELECT o.trace_parent FROM orders o WHERE o.id = k.order_id) AS "traceParent"`,
     complete: (key: string, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
@@ -124,11 +133,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
 
   /** Settles a taken-over key: completed from its order's final state, or let go. */
   async function settleKey<T>(
-    key: string,
-    orderId: number | null,
+    { key, orderId, traceParent }: TakenKey,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    const answer = orderId === null ? undefined : await settle(orderId);
+    const answer = orderId === null ? undefined : await settle(orderId, traceParent);
     if (answer === undefined) await keys.letGo(key);
     else await keys.complete(key, 201, asJson(answer));
     return answer;
@@ -164,14 +172,14 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         const [taken] = await keys.takeOver(key);
         if (!taken) continue;
         if (taken.orderId === null) return perform(key, work);
-        const answer = await settleKey(key, taken.orderId, settle);
+        const answer = await settleKey(taken, settle);
         if (answer !== undefined) return answer;
       }
     },
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
-      for (const { key, orderId } of await keys.takeOver(null)) await settleKey(key, orderId, settle);
+      for (const taken of await keys.takeOver(null)) await settleKey(taken, settle);
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },
   };
