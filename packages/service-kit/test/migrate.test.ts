@@ -31,6 +31,9 @@ const TABLES = [
   'shipments',
   'shipment_reports',
   'idempotency_keys',
+  'webhook_endpoints',
+  'webhook_events',
+  'webhook_deliveries',
 ];
 
 function server(): { serverUrl: string; prefix: string } {

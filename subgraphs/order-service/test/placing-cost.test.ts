@@ -22,8 +22,8 @@ afterAll(async () => {
   await system?.stop();
 });
 
-// logistics-service's report outbox polls shipment_reports in the background: not an order's cost.
-const BACKGROUND_SQL = /\bshipment_reports\b/;
+// logistics-service's report outbox and crm-api's webhook sweep poll in the background: not an order's cost.
+const BACKGROUND_SQL = /\b(shipment_reports|webhook_\w+)\b/;
 
 /** What `send` answers, and the statements each service sent meanwhile. */
 async function measured<T>(send: () => Promise<T>) {
