@@ -67,6 +67,25 @@ describe('webhook endpoints', () => {
     expect((await crm.delete(`/webhooks/endpoints/${created.id}`)).status).toBe(404);
   });
 
+  it('is for admins only', async () => {
+    const guarded = await startService({
+      name: 'crm-api',
+      databaseUrl: system.db.url,
+      build: buildApp,
+      env: { API_KEYS: 'writer-key:writer,admin-key:admin' },
+    });
+    try {
+      const as = (key: string) => httpClient(guarded.url, { Authorization: `Bearer ${key}` });
+      const body = { url: 'https://crm.example.com/hooks', events: ['stock.low'] };
+      expect((await as('writer-key').post('/webhooks/endpoints', body)).status).toBe(403);
+      expect((await as('writer-key').get('/webhooks/endpoints')).status).toBe(403);
+      expect((await as('writer-key').post('/webhooks/deliveries/1/retry')).status).toBe(403);
+      expect((await as('admin-key').post('/webhooks/endpoints', body)).status).toBe(201);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('answers 400 for an event it does not know or a URL that is not http', async () => {
     const unknown = await crm.post('/webhooks/endpoints', {
       url: 'https://crm.example.com',
