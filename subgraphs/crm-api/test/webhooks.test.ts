@@ -72,7 +72,7 @@ describe('webhook endpoints', () => {
       name: 'crm-api',
       databaseUrl: system.db.url,
       build: buildApp,
-      env: { API_KEYS: 'writer-key:writer,admin-key:admin' },
+      env: { API_KEYS: 'writer-key:writer,admin-key:admin', SERVICE_API_KEY: 'service-key' },
     });
     try {
       const as = (key: string) => httpClient(guarded.url, { Authorization: `Bearer ${key}` });
