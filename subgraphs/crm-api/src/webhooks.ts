@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
-import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { checkEndpointUrl } from './webhook-urls.ts';
 
@@ -27,8 +26,6 @@ export const createEndpointInput = z.strictObject({
   description: z.string().trim().max(500, 'must be at most 500 characters').nullish(),
 });
 export type CreateEndpointInput = z.output<typeof createEndpointInput>;
-
-export const deliveryIdSchema = idSchema;
 
 export interface WebhookEndpoint {
   id: number;
