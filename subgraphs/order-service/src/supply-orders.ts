@@ -22,7 +22,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
   const store = ordersStore(db);
   const placing = orderPlacing({ db, neighbours, logger });
   const lifecycle = orderLifecycle({ db, store, neighbours, placing });
-  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
+  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS, logger });
 
   /** The answer a key whose owner died stands for: its order once settled, or undefined if it failed. */
   async function settle(orderId: number): Promise<OrderView | undefined> {
