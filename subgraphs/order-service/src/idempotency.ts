@@ -41,7 +41,8 @@ export interface IdempotencyOptions {
 
 /**
  * What became of the order a dead owner recorded: the answer its caller
- * should get (the order, when it went through), or undefined when it failed.
+ * should get (the order, when it went through), undefined when it failed, or
+ * a thrown 4xx when that is what the caller would have been told.
  */
 export type Settle<T> = (orderId: number) => Promise<T | undefined>;
 
@@ -118,13 +119,19 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
     return result;
   }
 
-  /** Settles a taken-over key: completed from its order's final state, or let go. */
+  /** Settles a taken-over key: completed from its order's final state (a refusal kept as such), or let go. */
   async function settleKey<T>(
     id: ClaimedKey,
     orderId: number | null,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    const answer = orderId === null ? undefined : await settle(orderId);
+    let answer: T | undefined;
+    try {
+      answer = orderId === null ? undefined : await settle(orderId);
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) await keep(id, error.status, toProblem(error));
+      throw error;
+    }
     if (answer === undefined) await keys.letGo(id);
     else await keys.complete(id, 201, asJson(answer));
     return answer;
@@ -170,7 +177,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
     async sweep<T>(settle: Settle<T>): Promise<void> {
       const owner = holder();
       for (const { caller, key, orderId } of await keys.takeOver(owner, null)) {
-        await settleKey({ scope: SCOPE, caller, key, owner }, orderId, settle);
+        // A refusal (an order cancelled unconfirmed) is kept for the retry to replay.
+        await settleKey({ scope: SCOPE, caller, key, owner }, orderId, settle).catch((error: unknown) => {
+          if (!(error instanceof DomainError && error.status < 500)) throw error;
+        });
       }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },

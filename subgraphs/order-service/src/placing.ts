@@ -250,8 +250,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId, shipment.id);
-        if (outcome.current === 'cancelled')
-          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        if (outcome.current === 'cancelled') throw cancelledWhilePlacing(orderId);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
@@ -276,6 +275,11 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     },
     compensate,
   };
+}
+
+/** The answer for an order cancelled before it was confirmed, live or settled after a crash. */
+export function cancelledWhilePlacing(orderId: number): Conflict {
+  return new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 }
 
 function defaultAddress(customer: {

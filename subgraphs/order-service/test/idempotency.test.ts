@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '@supply/service-kit/database';
+import { requestHash } from '@supply/service-kit/idempotency';
 import { createLogger } from '@supply/service-kit/logger';
 import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
@@ -200,5 +201,31 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('settles a key whose order was cancelled before it was confirmed with the 409 the live path gives', async () => {
+    // An order cancelled while its saga ran, whose process then died holding the key.
+    const { rows } = await system.db.query<{ id: number }>(
+      `INSERT INTO orders (customer_id, status, total_cents, currency, shipping_line1, shipping_city,
+         shipping_postal_code, shipping_country)
+       VALUES ($1, 'cancelled', 0, 'USD', '1 Main St', 'Springfield', '12345', 'US') RETURNING id`,
+      [WITH_ADDRESS],
+    );
+    const orderId = rows[0]?.id;
+    await system.db.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status) VALUES ($1, NULL, 'pending'),
+         ($1, 'pending', 'cancelled')`,
+      [orderId],
+    );
+    await system.db.query(
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until, order_id)
+       VALUES ('supply-orders', 'open', 'k-cancelled-unconfirmed', $1, 'a-dead-process', now(), $2)`,
+      [requestHash({ ...order, serviceLevel: 'standard' }), orderId],
+    );
+    const retry = await http.post('/supply-orders', order, withKey('k-cancelled-unconfirmed'));
+    expect(retry.status).toBe(409);
+    expect(retry.data.detail).toBe(`Order ${orderId} was cancelled while it was being placed`);
+    const replay = await http.post('/supply-orders', order, withKey('k-cancelled-unconfirmed'));
+    expect(replay.data).toEqual(retry.data);
   });
 });
