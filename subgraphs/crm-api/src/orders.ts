@@ -4,7 +4,6 @@
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import type { AxiosInstance } from '@supply/service-kit/client';
 import { currentContext } from '@supply/service-kit/context';
-import { withDeadline } from '@supply/service-kit/deadline';
 import type { Page } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -46,18 +45,11 @@ export function ordersFrontDoor(
     async place(body: unknown, idempotencyKey: string): Promise<Order> {
       // The caller rides along, so its key is kept among its own keys, not the service's.
       const caller = currentContext()?.caller.authorization;
-      // Under a deadline, so order-service is told how long this side waits (less the hop's
-      // margin) and settles the order before this side gives up, not after.
-      const { data } = await withDeadline(orderTimeoutMs, () =>
-        orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
-          headers: {
-            'Idempotency-Key': idempotencyKey,
-            ...(caller && { [FORWARDED_AUTHORIZATION]: caller }),
-          },
-          timeout: orderTimeoutMs,
-          'axios-retry': { retries: 0 },
-        }),
-      );
+      const { data } = await orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
+        headers: { 'Idempotency-Key': idempotencyKey, ...(caller && { [FORWARDED_AUTHORIZATION]: caller }) },
+        timeout: orderTimeoutMs,
+        'axios-retry': { retries: 0 },
+      });
       return data;
     },
 

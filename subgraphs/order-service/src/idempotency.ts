@@ -2,14 +2,11 @@
 // lease (its process, and until when) before doing anything; its answer is
 // stored with a hash of its body. A replay with the same body gets that answer
 // without any work being done again (one that arrives while the first is still
-// running waits for it); another body under the same key is a 422. A 5xx is
-// not kept when nothing is held (no order, or its order failed and undone): the
-// key is let go, so a retry places the order afresh. Any other failure (the
-// answer could not be stored, the database went away) leaves the key claimed:
-// when its lease runs out, any replica takes it over, settles the order it
-// recorded and completes the key from the order's final state. Each claim and
-// takeover holds its own token, so an old request on the same replica cannot
-// touch a newer claim. Keys are per caller and kept 24 hours.
+// running waits for it); another body under the same key is a 422. Answers of
+// 5xx are not kept: the key is let go, so a retry places the order afresh.
+// A key whose lease ran out (its process died) is taken over by any replica,
+// which settles the order it recorded and completes the key from the order's
+// final state. Keys are per caller and kept 24 hours.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '@supply/service-kit/database';
@@ -17,7 +14,6 @@ import { remainingMs } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, Unprocessable } from '@supply/service-kit/errors';
 import { toProblem } from '@supply/service-kit/http';
 import { keyOwner, replayedError, requestHash } from '@supply/service-kit/idempotency';
-import type { Logger } from '@supply/service-kit/logger';
 
 const SCOPE = 'supply-orders';
 const WAIT_STEP_MS = 50;
@@ -29,21 +25,19 @@ export interface ClaimedKey {
   /** Whose key it is (keys are per caller). */
   caller: string;
   key: string;
-  /** The lease holder, one token per claim or takeover: the link is made only while the lease is still this one's. */
+  /** The lease holder: the link is made only while the lease is still this process's. */
   owner: string;
 }
 
 export interface IdempotencyOptions {
   /** How long a claim is held: longer than any placement may last, so only a dead owner loses it. */
   leaseMs: number;
-  logger: Logger;
 }
 
 /**
  * What became of the order a dead owner recorded (with the traceparent that
  * placed it): the answer its caller should get (the order, when it went
- * through), undefined when it failed, or a thrown 4xx when that is what the
- * caller would have been told.
+ * through), or undefined when it failed.
  */
 export type Settle<T> = (orderId: number, traceParent: string | null) => Promise<T | undefined>;
 
@@ -65,11 +59,11 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 export function idempotency(db: Database, options: IdempotencyOptions) {
   const { prisma } = db;
-  const holder = () => `${hostname()}/${process.pid}/${randomUUID()}`;
+  const owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const lease = options.leaseMs / 1_000;
 
   const keys = {
-    claim: async ({ caller, key, owner }: ClaimedKey, hash: string) =>
+    claim: async ({ caller, key }: ClaimedKey, hash: string) =>
       (await prisma.$executeRaw`
         INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until)
         VALUES (${SCOPE}, ${caller}, ${key}, ${hash}, ${owner}, now() + make_interval(secs => ${lease}::double precision))
@@ -82,7 +76,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           FROM idempotency_keys WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key}`
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
-    takeOver: (owner: string, id: ClaimedKey | null) =>
+    takeOver: (id: ClaimedKey | null) =>
       prisma.$queryRaw<Array<{ caller: string; key: string } & TakenOrder>>`
         UPDATE idempotency_keys k
         SET locked_by = ${owner}, locked_until = now() + make_interval(secs => ${lease}::double precision)
@@ -93,53 +87,40 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
         RETURNING k.caller, k.key, k.order_id AS "orderId",
           (SELECT o.trace_parent FROM orders o WHERE o.id = k.order_id) AS "traceParent"`,
-    complete: ({ caller, key, owner }: ClaimedKey, status: number, body: unknown) =>
+    complete: ({ caller, key }: ClaimedKey, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
           response_body = ${JSON.stringify(body)}::json
         WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
-    /** Lets the key go only when it holds nothing: no order recorded, or its order failed. */
-    letGo: ({ caller, key, owner }: ClaimedKey) =>
+    letGo: ({ caller, key }: ClaimedKey) =>
       prisma.$executeRaw`
-        DELETE FROM idempotency_keys k
-        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}
-          AND (order_id IS NULL OR EXISTS (SELECT FROM orders o WHERE o.id = k.order_id AND o.status = 'failed'))`,
+        DELETE FROM idempotency_keys
+        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
   };
 
-  /** Stores an answer; one that cannot be stored leaves the key claimed, for its takeover to settle. */
-  async function keep(id: ClaimedKey, status: number, body: unknown): Promise<void> {
-    await keys.complete(id, status, asJson(body)).catch((err: unknown) => {
-      options.logger.warn({ key: id.key, err }, 'answer not stored; the key is settled when its lease ends');
-    });
-  }
-
-  /** Runs the work under a claimed key and keeps its answer (a 5xx that holds nothing lets the key go). */
+  /** Runs the work under a claimed key and keeps its answer (a 5xx lets the key go). */
   async function perform<T>(id: ClaimedKey, work: (claim: ClaimedKey) => Promise<T>): Promise<T> {
-    let result: T;
     try {
-      result = await work(id);
+      const result = await work(id);
+      await keys.complete(id, 201, asJson(result));
+      return result;
     } catch (error) {
-      if (error instanceof DomainError && error.status < 500) await keep(id, error.status, toProblem(error));
-      else if (error instanceof DomainError) await keys.letGo(id).catch(() => {});
+      if (error instanceof DomainError && error.status < 500) {
+        await keys.complete(id, error.status, asJson(toProblem(error)));
+      } else {
+        await keys.letGo(id).catch(() => {});
+      }
       throw error;
     }
-    await keep(id, 201, result);
-    return result;
   }
 
-  /** Settles a taken-over key: completed from its order's final state (a refusal kept as such), or let go. */
+  /** Settles a taken-over key: completed from its order's final state, or let go. */
   async function settleKey<T>(
     id: ClaimedKey,
     { orderId, traceParent }: TakenOrder,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    let answer: T | undefined;
-    try {
-      answer = orderId === null ? undefined : await settle(orderId, traceParent);
-    } catch (error) {
-      if (error instanceof DomainError && error.status < 500) await keep(id, error.status, toProblem(error));
-      throw error;
-    }
+    const answer = orderId === null ? undefined : await settle(orderId, traceParent);
     if (answer === undefined) await keys.letGo(id);
     else await keys.complete(id, 201, asJson(answer));
     return answer;
@@ -157,7 +138,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       settle: Settle<T>,
     ): Promise<T> {
       const hash = requestHash(input);
-      const id: ClaimedKey = { scope: SCOPE, caller: keyOwner(), key, owner: holder() };
+      const id: ClaimedKey = { scope: SCOPE, caller: keyOwner(), key, owner };
       for (;;) {
         if (await keys.claim(id, hash)) return perform(id, work);
         const row = await keys.read(id);
@@ -173,7 +154,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }
-        const [taken] = await keys.takeOver(id.owner, id);
+        const [taken] = await keys.takeOver(id);
         if (!taken) continue;
         if (taken.orderId === null) return perform(id, work);
         const answer = await settleKey(id, taken, settle);
@@ -183,12 +164,8 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
-      const owner = holder();
-      for (const { caller, key, ...order } of await keys.takeOver(owner, null)) {
-        // A refusal (an order cancelled unconfirmed) is kept for the retry to replay.
-        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle).catch((error: unknown) => {
-          if (!(error instanceof DomainError && error.status < 500)) throw error;
-        });
+      for (const { caller, key, ...order } of await keys.takeOver(null)) {
+        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle);
       }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },

@@ -162,44 +162,20 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     await compensate(orderId);
   }
 
-  /**
-   * Cancels the order's live shipment, then releases its stock: only once no shipment can
-   * leave with it. What fails is left to the recovery sweep, which tries again.
-   */
+  /** Cancels the order's live shipment and releases its stock; what fails is left to the recovery sweep. */
   async function compensate(orderId: number, shipmentId?: number): Promise<void> {
-    // Each call keeps its own timeout and retries, past the request's deadline: the order is
-    // already failed or cancelled, and what it holds is better given back before the answer.
-    await pastDeadline(async () => {
-      try {
-        if (await shipmentStopped(orderId, shipmentId)) await neighbours.release(orderId);
-      } catch (err) {
-        logger.warn({ orderId, err }, 'compensation step failed');
-      }
-    });
-  }
-
-  /**
-   * Cancels the order's live shipment; true when none can leave any more. One that has
-   * already left took the goods: its stock is committed, never released (that would oversell).
-   */
-  async function shipmentStopped(orderId: number, shipmentId?: number): Promise<boolean> {
     const shipment =
       shipmentId ??
       (await prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } } }))?.id;
-    if (shipment === undefined) return true;
-    try {
-      await neighbours.cancelShipment(shipment);
-      return true;
-    } catch (error) {
-      const found = await prisma.shipment.findUnique({ where: { id: shipment }, select: { status: true } });
-      if (found?.status === 'cancelled') return true;
-      if (!found || found.status === 'label_created') throw error;
-      logger.warn(
-        { orderId, shipmentId: shipment, shipmentStatus: found.status },
-        'the shipment left before it could be cancelled: its stock is committed, not released',
-      );
-      await neighbours.commit(orderId);
-      return false;
+    // Each call keeps its own timeout and retries, past the request's deadline: the order is
+    // already failed or cancelled, and what it holds is better given back before the answer.
+    const undo = pastDeadline(() => [
+      shipment === undefined ? undefined : neighbours.cancelShipment(shipment),
+      neighbours.release(orderId),
+    ]);
+    for (const result of await Promise.allSettled(undo)) {
+      if (result.status === 'rejected')
+        logger.warn({ orderId, err: result.reason }, 'compensation step failed');
     }
   }
 
@@ -251,7 +227,8 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId, shipment.id);
-        if (outcome.current === 'cancelled') throw cancelledWhilePlacing(orderId);
+        if (outcome.current === 'cancelled')
+          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
@@ -276,11 +253,6 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     },
     compensate,
   };
-}
-
-/** The answer for an order cancelled before it was confirmed, live or settled after a crash. */
-export function cancelledWhilePlacing(orderId: number): Conflict {
-  return new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 }
 
 function defaultAddress(customer: {

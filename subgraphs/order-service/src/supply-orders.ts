@@ -8,7 +8,7 @@ import { idempotency } from './idempotency.ts';
 import { orderLifecycle } from './lifecycle.ts';
 import type { Neighbours } from './neighbours.ts';
 import { type OrderView, ordersStore } from './orders.ts';
-import { cancelledWhilePlacing, orderPlacing, type PlaceOrderInput } from './placing.ts';
+import { orderPlacing, type PlaceOrderInput } from './placing.ts';
 
 export interface OrderOptions {
   /** The bound on placing one order, from its first caller's view (ORDER_TIMEOUT_MS). */
@@ -23,9 +23,8 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
   const store = ordersStore(db);
   const placing = orderPlacing({ db, neighbours, logger });
   const lifecycle = orderLifecycle({ db, store, neighbours, placing });
-  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS, logger });
+  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
 
-  /**
   /**
    * Fails an order its saga left (its process or its lease ended) and undoes it, in a span
    * linked to the trace that placed it; true when this call failed it.
@@ -35,18 +34,11 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
       attributes: { 'order.id': orderId },
     });
 
-  /**
-   * The answer a key whose owner died stands for: its order once settled,
-   * undefined if it failed, the live path's 409 if it was cancelled unconfirmed.
-   */
+  /** The answer a key whose owner died stands for: its order once settled, or undefined if it failed. */
   async function settle(orderId: number, traceParent: string | null): Promise<OrderView | undefined> {
     await recover(orderId, traceParent);
     const order = await store.get(orderId);
-    if (order.status === 'failed') return undefined;
-    if (order.status === 'cancelled' && !order.history.some((change) => change.to === 'confirmed')) {
-      throw cancelledWhilePlacing(orderId);
-    }
-    return order;
+    return order.status === 'failed' ? undefined : order;
   }
 
   return {

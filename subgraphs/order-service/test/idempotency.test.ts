@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '@supply/service-kit/database';
-import { requestHash } from '@supply/service-kit/idempotency';
 import { createLogger } from '@supply/service-kit/logger';
 import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
 import type { AxiosInstance } from 'axios';
-import { idempotency } from '../src/idempotency.ts';
 import type { Neighbours } from '../src/neighbours.ts';
 import { orderPlacing } from '../src/placing.ts';
 import { type System, startSystem } from './system.ts';
@@ -140,92 +138,5 @@ describe('Idempotency-Key on POST /supply-orders', () => {
   it('answers 400 for a key that is empty or too long', async () => {
     expect((await http.post('/supply-orders', order, withKey(' '))).status).toBe(400);
     expect((await http.post('/supply-orders', order, withKey('k'.repeat(256)))).status).toBe(400);
-  });
-
-  it('answers the confirmed order and keeps its key when the answer cannot be stored', async () => {
-    // The database refuses to store this one key's answer, as a dropped connection would.
-    await system.db.query(`
-      CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'connection lost'; END $$;
-      CREATE TRIGGER refuse_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW
-        WHEN (NEW.key = 'k-unstored' AND NEW.state = 'completed') EXECUTE FUNCTION refuse_answer()`);
-    try {
-      const placed = await http.post('/supply-orders', order, withKey('k-unstored'));
-      expect(placed.status).toBe(201);
-      const { rows } = await system.db.query(
-        `SELECT state, order_id FROM idempotency_keys WHERE key = 'k-unstored'`,
-      );
-      // Still claimed and linked: a retry waits, and a takeover answers this order.
-      expect(rows).toEqual([{ state: 'in_progress', order_id: placed.data.id }]);
-    } finally {
-      await system.db.query('DROP TRIGGER refuse_answer ON idempotency_keys; DROP FUNCTION refuse_answer()');
-    }
-  });
-
-  it('keeps an old request past its lease from overwriting the newer claim on the same replica', async () => {
-    const logger = createLogger('test', 'silent');
-    const db = openDatabase({ url: system.db.url, poolSize: 2, logger });
-    const keys = idempotency(db, { leaseMs: 100, logger });
-    const settle = async () => undefined;
-    let finishOld = () => {};
-    let finishNew = () => {};
-    try {
-      const old = keys.run(
-        'k-same-replica',
-        order,
-        async () => {
-          await new Promise<void>((resolve) => (finishOld = resolve));
-          return { answer: 'old' };
-        },
-        settle,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const newer = keys.run(
-        'k-same-replica',
-        order,
-        async () => {
-          await new Promise<void>((resolve) => (finishNew = resolve));
-          return { answer: 'new' };
-        },
-        settle,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      finishOld();
-      await old;
-      finishNew();
-      expect(await newer).toEqual({ answer: 'new' });
-      const { rows } = await system.db.query(
-        `SELECT response_body FROM idempotency_keys WHERE key = 'k-same-replica'`,
-      );
-      expect(rows).toEqual([{ response_body: { answer: 'new' } }]);
-    } finally {
-      await db.close();
-    }
-  });
-
-  it('settles a key whose order was cancelled before it was confirmed with the 409 the live path gives', async () => {
-    // An order cancelled while its saga ran, whose process then died holding the key.
-    const { rows } = await system.db.query<{ id: number }>(
-      `INSERT INTO orders (customer_id, status, total_cents, currency, shipping_line1, shipping_city,
-         shipping_postal_code, shipping_country)
-       VALUES ($1, 'cancelled', 0, 'USD', '1 Main St', 'Springfield', '12345', 'US') RETURNING id`,
-      [WITH_ADDRESS],
-    );
-    const orderId = rows[0]?.id;
-    await system.db.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status) VALUES ($1, NULL, 'pending'),
-         ($1, 'pending', 'cancelled')`,
-      [orderId],
-    );
-    await system.db.query(
-      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until, order_id)
-       VALUES ('supply-orders', 'open', 'k-cancelled-unconfirmed', $1, 'a-dead-process', now(), $2)`,
-      [requestHash({ ...order, serviceLevel: 'standard' }), orderId],
-    );
-    const retry = await http.post('/supply-orders', order, withKey('k-cancelled-unconfirmed'));
-    expect(retry.status).toBe(409);
-    expect(retry.data.detail).toBe(`Order ${orderId} was cancelled while it was being placed`);
-    const replay = await http.post('/supply-orders', order, withKey('k-cancelled-unconfirmed'));
-    expect(replay.data).toEqual(retry.data);
   });
 });

@@ -57,27 +57,6 @@ describe('cancelling', () => {
     await waitFor(async () => (await reserved()) === before, 'the sweep to release the stock');
   });
 
-  it('commits, never releases, the stock of a failed order whose shipment already left', async () => {
-    const before = await stockOf(system.db, GIZMO);
-    const placed = await orders.post('/supply-orders', order);
-    expect(placed.status).toBe(201);
-    // The goods left (logistics refuses to cancel), and the order was failed meanwhile.
-    await system.db.query(`UPDATE shipments SET status = 'in_transit' WHERE order_id = $1`, [placed.data.id]);
-    await system.db.query(
-      `UPDATE orders SET status = 'failed', failure_reason = 'test: failed as it shipped' WHERE id = $1`,
-      [placed.data.id],
-    );
-    const reservation = async () =>
-      (await system.db.query(`SELECT status FROM reservations WHERE order_id = $1`, [placed.data.id])).rows[0]
-        ?.status;
-    await waitFor(async () => (await reservation()) !== 'reserved', 'the sweep to settle the stock');
-    expect(await reservation()).toBe('committed');
-    expect(await stockOf(system.db, GIZMO)).toEqual({
-      onHand: before!.onHand - 4,
-      reserved: before!.reserved,
-    });
-  });
-
   it('leaves no live label and no stock held when it races a saga whose booking lands late', async () => {
     const before = await reserved();
     // Bookings are held past the saga's deadline, then land.
