@@ -452,8 +452,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
 
   it('maps every table, column, nullability, type, key and foreign key of the schema exactly', async () => {
     const shape = await readDatabase(db.query);
-    // The check has something to check: all twelve tables, each with columns.
-    expect(models).toHaveLength(12);
+    // The check has something to check: all fifteen tables, each with columns.
+    expect(models).toHaveLength(15);
     expect(shape.tables).toEqual(expect.arrayContaining(models.map((m) => m.table)));
     expect(mappingDifferences(models, shape)).toEqual([]);
   });
@@ -652,10 +652,69 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     await prisma.inventory.delete({ where: { productId: product.id } });
     expect(await prisma.inventory.findUnique({ where: { productId: product.id } })).toBeNull();
   },
+  Warehouse: async (prisma) => {
+    const created = await prisma.warehouse.create({
+      data: {
+        code: `W${next()}`,
+        name: 'Newark',
+        addressLine1: '1 Port Blvd',
+        addressCity: 'Newark',
+        addressPostalCode: '07114',
+        addressCountry: 'US',
+      },
+    });
+    const read = await prisma.warehouse.findUniqueOrThrow({
+      where: { id: created.id },
+      include: { stock: true },
+    });
+    expect(read).toMatchObject({ priority: 100, isDefault: false, stock: [] });
+    expect(
+      (await prisma.warehouse.update({ where: { id: created.id }, data: { priority: 5 } })).priority,
+    ).toBe(5);
+    await prisma.warehouse.delete({ where: { id: created.id } });
+  },
+  WarehouseStock: async (prisma) => {
+    const product = await newProduct(prisma);
+    await prisma.inventory.create({ data: { productId: product.id } });
+    const key = { productId: product.id, warehouseId: 1 };
+    await prisma.warehouseStock.create({ data: { ...key, quantityOnHand: 7 } });
+    const read = await prisma.warehouseStock.findUniqueOrThrow({
+      where: { productId_warehouseId: key },
+      include: { warehouse: true, inventory: true },
+    });
+    // The trigger adds each warehouse's stock into the product's totals.
+    expect(read).toMatchObject({
+      quantityOnHand: 7,
+      warehouse: { isDefault: true },
+      inventory: { quantityOnHand: 7 },
+    });
+    await prisma.warehouseStock.update({
+      where: { productId_warehouseId: key },
+      data: { quantityReserved: 2 },
+    });
+    await prisma.warehouseStock.delete({ where: { productId_warehouseId: key } });
+    expect(await prisma.inventory.findUniqueOrThrow({ where: { productId: product.id } })).toMatchObject({
+      quantityOnHand: 0,
+      quantityReserved: 0,
+    });
+  },
+  StockTransfer: async (prisma) => {
+    const product = await newProduct(prisma);
+    const other = await prisma.warehouse.create({ data: { code: `W${next()}`, name: 'Other' } });
+    const created = await prisma.stockTransfer.create({
+      data: { productId: product.id, fromWarehouseId: 1, toWarehouseId: other.id, quantity: 3 },
+    });
+    const read = await prisma.stockTransfer.findUniqueOrThrow({
+      where: { id: created.id },
+      include: { to: true },
+    });
+    expect(read).toMatchObject({ quantity: 3, to: { id: other.id } });
+    await prisma.stockTransfer.delete({ where: { id: created.id } });
+  },
   InventoryAdjustment: async (prisma) => {
     const product = await newProduct(prisma);
     const created = await prisma.inventoryAdjustment.create({
-      data: { productId: product.id, delta: -3, reason: 'Cycle count correction' },
+      data: { productId: product.id, warehouseId: 1, delta: -3, reason: 'Cycle count correction' },
     });
     const read = await prisma.inventoryAdjustment.findUniqueOrThrow({
       where: { id: created.id },
@@ -1074,6 +1133,9 @@ describe('the sample data', () => {
       Product: () => prisma.product.findMany({ include: { inventory: true } }),
       Inventory: () => prisma.inventory.findMany(),
       InventoryAdjustment: () => prisma.inventoryAdjustment.findMany(),
+      Warehouse: () => prisma.warehouse.findMany({ include: { stock: true } }),
+      WarehouseStock: () => prisma.warehouseStock.findMany(),
+      StockTransfer: () => prisma.stockTransfer.findMany(),
       Order: () =>
         prisma.order.findMany({ include: { items: true, statusHistory: true, reservation: true } }),
       OrderItem: () => prisma.orderItem.findMany(),

@@ -1,17 +1,16 @@
-// The catalogue: adding a product (always with its stock level) and finding
+// The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
-import { type Database, Prisma, refusing } from '@supply/service-kit/database';
+import { type Database, inTransaction, Prisma, refusing } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Page } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
   findProducts,
   locationSchema,
-  PRODUCT_STOCK_COLUMNS,
   type Product,
   type ProductFilter,
-  type ProductStockRow,
   quantitySchema,
+  readProduct,
   readProducts,
   toProduct,
 } from './inventory.ts';
@@ -56,23 +55,26 @@ async function createProduct(db: Database, input: ProductInput): Promise<Product
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
     });
-  const [row] = await refusing(
-    { unique: duplicate },
-    () =>
-      db.prisma.$queryRaw<ProductStockRow[]>`
-      WITH p AS (
-        INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
-        VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
-        RETURNING *
-      ), i AS (
-        INSERT INTO inventory (product_id, quantity_on_hand, reorder_point, location)
-        SELECT id, ${input.quantityOnHand ?? 0}::int, ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
-        FROM p
-        RETURNING *
-      )
-      SELECT ${PRODUCT_STOCK_COLUMNS} FROM p JOIN i ON i.product_id = p.id`,
+  return refusing({ unique: duplicate }, () =>
+    inTransaction(db, async (tx) => {
+      const [product] = await tx.$queryRaw<Array<{ id: number }>>`
+        WITH p AS (
+          INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
+          VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
+          RETURNING id
+        ), i AS (
+          INSERT INTO inventory (product_id) SELECT id FROM p RETURNING product_id
+        )
+        INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location)
+        SELECT product_id, (SELECT id FROM warehouses WHERE is_default), ${input.quantityOnHand ?? 0}::int,
+          ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
+        FROM i
+        RETURNING product_id AS id`;
+      // Adding its first warehouse row counted as a change; a new level starts at version 1.
+      await tx.$executeRaw`UPDATE inventory SET version = 1 WHERE product_id = ${product!.id}`;
+      return readProduct(tx, product!.id);
+    }),
   );
-  return toProduct(row!);
 }
 
 async function getProduct(db: Database, id: number): Promise<Product> {

@@ -7,7 +7,8 @@ import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { holdStock, releaseStock, type StockItem, shipStock } from './inventory.ts';
+import type { StockItem } from './inventory.ts';
+import { holdStock, releaseStock, shipStock } from './stock.ts';
 
 const MAX_QUANTITY = 2_147_483_647;
 

@@ -4,14 +4,17 @@ import { dateTimeScalar } from '@supply/service-kit/graphql';
 import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { adjustmentInput, type InventoryDomain, quantitySchema } from './inventory.ts';
+import { locationSchema, quantitySchema, type WarehouseLevel } from './inventory.ts';
 import type { Loaders } from './loaders.ts';
 import { type ProductsDomain, productInput } from './products.ts';
+import { adjustmentInput, type InventoryDomain, transferInput } from './stock.ts';
+import { type WarehousesDomain, warehouseInput } from './warehouses.ts';
 
 export interface Context {
   loaders: Loaders;
   products: ProductsDomain;
   inventory: InventoryDomain;
+  warehouses: WarehousesDomain;
 }
 
 const productsArgs = z.object({
@@ -26,7 +29,13 @@ const setStockArgs = z.object({
   expectedVersion: z.int32().positive('must be a version, 1 or more').nullish(),
 });
 
-const adjustStockArgs = adjustmentInput.extend({ productId: idSchema });
+const adjustStockArgs = adjustmentInput.extend({ productId: idSchema, warehouseId: idSchema.nullish() });
+
+const setWarehouseStockArgs = setStockArgs.extend({
+  warehouseId: idSchema,
+  reorderPoint: quantitySchema.nullish(),
+  location: locationSchema.nullish(),
+});
 
 export const resolvers = {
   DateTime: dateTimeScalar,
@@ -37,6 +46,9 @@ export const resolvers = {
       const filter = { after: decodeCursor(after, 'after'), lowStock: lowStockOnly ? true : undefined };
       return toConnection(await ctx.products.list(filter, first));
     },
+    warehouses: (_: unknown, _args: unknown, ctx: Context) => ctx.warehouses.list(),
+    warehouse: (_: unknown, args: { id: unknown }, ctx: Context) =>
+      ctx.loaders.warehouse.load(parseId(args.id)),
   },
   Mutation: {
     createProduct: (_: unknown, args: unknown, ctx: Context) => {
@@ -46,13 +58,55 @@ export const resolvers = {
     setStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
       const { productId, quantityOnHand, expectedVersion } = parse(setStockArgs, args);
-      return ctx.inventory.setStock(productId, { quantityOnHand }, expectedVersion ?? undefined);
+      return ctx.inventory.setStock(
+        productId,
+        { quantityOnHand },
+        { expectedVersion: expectedVersion ?? undefined },
+      );
     },
     adjustStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      const { productId, ...adjustment } = parse(adjustStockArgs, args);
-      return ctx.inventory.adjust(productId, adjustment);
+      const { productId, warehouseId, ...adjustment } = parse(adjustStockArgs, args);
+      return ctx.inventory.adjust(productId, { ...adjustment, warehouseId: warehouseId ?? undefined });
     },
+    createWarehouse: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      return ctx.warehouses.create(parse(z.object({ input: warehouseInput }), args).input);
+    },
+    setWarehouseStock: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      const { productId, warehouseId, quantityOnHand, reorderPoint, location, expectedVersion } = parse(
+        setWarehouseStockArgs,
+        args,
+      );
+      const input = { quantityOnHand, reorderPoint: reorderPoint ?? undefined, location };
+      return ctx.inventory.setStock(productId, input, {
+        warehouseId,
+        expectedVersion: expectedVersion ?? undefined,
+      });
+    },
+    transferStock: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      return ctx.inventory.transfer(parse(z.object({ input: transferInput }), args).input);
+    },
+  },
+  StockLevel: {
+    byWarehouse: (level: { warehouses: WarehouseLevel[] }) => level.warehouses,
+  },
+  WarehouseStock: {
+    warehouse: (stock: WarehouseLevel, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(stock.warehouseId),
+  },
+  StockTransfer: {
+    product: (transfer: { productId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.product.load(transfer.productId),
+    from: (transfer: { fromWarehouseId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(transfer.fromWarehouseId),
+    to: (transfer: { toWarehouseId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(transfer.toWarehouseId),
+  },
+  Warehouse: {
+    __resolveReference: (ref: { id: unknown }, ctx: Context) => ctx.loaders.warehouse.load(parseId(ref.id)),
   },
   Product: {
     __resolveReference: (ref: { id: unknown }, ctx: Context) => ctx.loaders.product.load(parseId(ref.id)),
