@@ -83,4 +83,19 @@ ALTER TABLE inventory_adjustments ADD COLUMN warehouse_id integer REFERENCES war
 UPDATE inventory_adjustments SET warehouse_id = 1;
 ALTER TABLE inventory_adjustments ALTER COLUMN warehouse_id SET NOT NULL;
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON warehouses, warehouse_stock, stock_transfers TO inventory_service;
+-- Where each reserved line is held; every line so far was held in the one place there was.
+CREATE TABLE reservation_allocations (
+  order_id     integer NOT NULL,
+  product_id   integer NOT NULL,
+  warehouse_id integer NOT NULL REFERENCES warehouses (id),
+  quantity     integer NOT NULL CHECK (quantity > 0),
+  PRIMARY KEY (order_id, product_id, warehouse_id),
+  FOREIGN KEY (order_id, product_id) REFERENCES reservation_items (order_id, product_id) ON DELETE CASCADE
+);
+CREATE INDEX reservation_allocations_warehouse_idx ON reservation_allocations (warehouse_id);
+INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
+  SELECT order_id, product_id, 1, quantity FROM reservation_items;
+
+GRANT SELECT, INSERT, UPDATE, DELETE
+  ON warehouses, warehouse_stock, stock_transfers, reservation_allocations
+  TO inventory_service;

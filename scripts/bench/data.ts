@@ -91,10 +91,19 @@ const STATEMENTS = [
    LEFT JOIN reservation_items ri ON ri.product_id = s.product_id
    LEFT JOIN reservations r ON r.order_id = ri.order_id
    GROUP BY s.product_id, s.quantity`,
+  `INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
+   SELECT order_id, product_id, (SELECT id FROM warehouses WHERE is_default), quantity FROM reservation_items`,
   `INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location, updated_at)
    SELECT s.product_id, w.id, ${OTHER_WAREHOUSE_STOCK}, 20, w.code || '-' || lpad((s.product_id % 100)::text, 2, '0'),
      now() - interval '1 day'
    FROM bench_initial_stock s CROSS JOIN warehouses w WHERE w.code IN ('EWR', 'SIN')`,
+  // The load runs with triggers off (below), the totals trigger too: the totals are summed once here.
+  `UPDATE inventory i SET quantity_on_hand = t.on_hand, quantity_reserved = t.reserved, reorder_point = t.reorder_point,
+     location = t.location
+   FROM (SELECT s.product_id, sum(s.quantity_on_hand) AS on_hand, sum(s.quantity_reserved) AS reserved,
+           sum(s.reorder_point) AS reorder_point, max(s.location) FILTER (WHERE w.is_default) AS location
+         FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id GROUP BY s.product_id) t
+   WHERE t.product_id = i.product_id`,
   `INSERT INTO shipments (order_id, carrier, service_level, tracking_number, status, destination_line1,
      destination_city, destination_postal_code, destination_country, weight_grams, cost_cents, currency,
      estimated_delivery_date, created_at, updated_at)

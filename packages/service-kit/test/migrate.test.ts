@@ -31,6 +31,7 @@ const TABLES = [
   'order_status_history',
   'reservations',
   'reservation_items',
+  'reservation_allocations',
   'shipments',
   'shipment_reports',
   'idempotency_keys',

@@ -452,8 +452,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
 
   it('maps every table, column, nullability, type, key and foreign key of the schema exactly', async () => {
     const shape = await readDatabase(db.query);
-    // The check has something to check: all fifteen tables, each with columns.
-    expect(models).toHaveLength(15);
+    // The check has something to check: all sixteen tables, each with columns.
+    expect(models).toHaveLength(16);
     expect(shape.tables).toEqual(expect.arrayContaining(models.map((m) => m.table)));
     expect(mappingDifferences(models, shape)).toEqual([]);
   });
@@ -480,7 +480,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
     await drifted.query('ALTER TABLE products ALTER COLUMN id DROP IDENTITY');
     await drifted.query('CREATE UNIQUE INDEX ON inventory_adjustments (reason)');
     await drifted.query('ALTER TABLE order_items DROP CONSTRAINT order_items_product_id_fkey');
-    await drifted.query('ALTER TABLE reservation_items DROP CONSTRAINT reservation_items_pkey');
+    // CASCADE drops reservation_allocations' foreign key to it too.
+    await drifted.query('ALTER TABLE reservation_items DROP CONSTRAINT reservation_items_pkey CASCADE');
     await drifted.query('ALTER TABLE reservation_items ADD PRIMARY KEY (product_id, order_id)');
     expect(mappingDifferences(models, await readDatabase(drifted.query)).sort()).toEqual(
       [
@@ -496,6 +497,7 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
         'inventory_adjustments (InventoryAdjustment): unique (reason) in the database, not in Prisma',
         'order_items (OrderItem): relation (product_id) -> products(id) in Prisma, no foreign key in the database',
         'reservation_items (ReservationItem): primary key (product_id, order_id) in the database, (order_id, product_id) in Prisma',
+        'reservation_allocations (ReservationAllocation): relation (order_id, product_id) -> reservation_items(order_id, product_id) in Prisma, no foreign key in the database',
         'idempotency_keys (IdempotencyKey): foreign key (order_id) -> orders(id): onDelete Cascade, onUpdate NoAction in the database, onDelete SetNull, onUpdate NoAction in Prisma',
       ].sort(),
     );
@@ -847,6 +849,23 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     await prisma.reservationItem.delete({ where });
     expect(await prisma.reservationItem.findUnique({ where })).toBeNull();
   },
+  ReservationAllocation: async (prisma) => {
+    const order = await newOrder(prisma);
+    const product = await newProduct(prisma);
+    await prisma.reservation.create({ data: { orderId: order.id } });
+    await prisma.reservationItem.create({ data: { orderId: order.id, productId: product.id, quantity: 3 } });
+    const key = { orderId: order.id, productId: product.id, warehouseId: 1 };
+    await prisma.reservationAllocation.create({ data: { ...key, quantity: 3 } });
+    const where = { orderId_productId_warehouseId: key };
+    const read = await prisma.reservationAllocation.findUniqueOrThrow({
+      where,
+      include: { item: true, warehouse: true },
+    });
+    expect(read).toMatchObject({ quantity: 3, item: { quantity: 3 }, warehouse: { id: 1 } });
+    expect((await prisma.reservationAllocation.update({ where, data: { quantity: 2 } })).quantity).toBe(2);
+    await prisma.reservationAllocation.delete({ where });
+    expect(await prisma.reservationAllocation.findUnique({ where })).toBeNull();
+  },
   Shipment: async (prisma) => {
     const order = await newOrder(prisma);
     const created = await prisma.shipment.create({ data: shipmentData(order.id) });
@@ -1136,6 +1155,7 @@ describe('the sample data', () => {
       Warehouse: () => prisma.warehouse.findMany({ include: { stock: true } }),
       WarehouseStock: () => prisma.warehouseStock.findMany(),
       StockTransfer: () => prisma.stockTransfer.findMany(),
+      ReservationAllocation: () => prisma.reservationAllocation.findMany({ include: { warehouse: true } }),
       Order: () =>
         prisma.order.findMany({ include: { items: true, statusHistory: true, reservation: true } }),
       OrderItem: () => prisma.orderItem.findMany(),

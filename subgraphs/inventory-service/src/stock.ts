@@ -1,5 +1,5 @@
 // Every change to stock: counted stock, adjustments and transfers per
-// warehouse, and the holds reservations place. The only file that knows stock
+// warehouse, and the holds reservations place where allocation chose. The only file that knows stock
 // arithmetic. Each change runs in a transaction that first locks the
 // products' inventory rows in ascending product id order (the products'
 // locks), then changes warehouse_stock rows; the database adds each change
@@ -11,16 +11,11 @@ import {
   refusing,
   type Transaction,
 } from '@supply/service-kit/database';
-import {
-  Conflict,
-  InsufficientStock,
-  NotFound,
-  PreconditionFailed,
-  type ShortItem,
-} from '@supply/service-kit/errors';
+import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
 import { reservationsRefused } from '@supply/service-kit/metrics';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
+import { type Allocation, allocate, type Candidate } from './allocation.ts';
 import {
   getLevel,
   listLevels,
@@ -208,21 +203,27 @@ async function transfer(db: Database, input: TransferInput) {
   return { id, productId, fromWarehouseId, toWarehouseId, quantity, inventory: product.inventory };
 }
 
-/** Applies `set` (reading the row as `s`, the item's quantity as `m.quantity`) in the default warehouse. */
-async function moveStock(tx: Transaction, items: StockItem[], set: Prisma.Sql): Promise<void> {
-  const ids = items.map((item) => item.productId);
-  const quantities = items.map((item) => item.quantity);
+/** Applies `set` (reading the row as `s`, the allocation's quantity as `m.quantity`) to each allocation's row. */
+async function moveStock(tx: Transaction, allocations: Allocation[], set: Prisma.Sql): Promise<void> {
+  const products = allocations.map((a) => a.productId);
+  const warehouses = allocations.map((a) => a.warehouseId);
+  const quantities = allocations.map((a) => a.quantity);
   await tx.$executeRaw`
     UPDATE warehouse_stock s SET ${set}, version = s.version + 1
-    FROM unnest(${ids}::int[], ${quantities}::int[]) AS m(product_id, quantity)
-    WHERE s.product_id = m.product_id AND s.warehouse_id = (SELECT id FROM warehouses WHERE is_default)`;
+    FROM unnest(${products}::int[], ${warehouses}::int[], ${quantities}::int[]) AS m(product_id, warehouse_id, quantity)
+    WHERE s.product_id = m.product_id AND s.warehouse_id = m.warehouse_id`;
 }
 
 /**
- * Holds stock in the default warehouse for every item or for none: unknown
- * products are NotFound, short ones InsufficientStock.
+ * Holds stock for every item or for none, in the warehouses allocation
+ * chooses (allocation.ts), and answers where: unknown products are NotFound,
+ * lines the whole network cannot fill InsufficientStock.
  */
-export async function holdStock(tx: Transaction, items: StockItem[]): Promise<void> {
+export async function holdStock(
+  tx: Transaction,
+  items: StockItem[],
+  destinationCountry?: string,
+): Promise<Allocation[]> {
   const ids = items.map((item) => item.productId);
   const locked = new Set((await lockProducts(tx, ids)).map((row) => row.productId));
   const unknown = ids.filter((id) => !locked.has(id));
@@ -230,41 +231,35 @@ export async function holdStock(tx: Transaction, items: StockItem[]): Promise<vo
     reservationsRefused.inc({ reason: 'NOT_FOUND' });
     throw new NotFound(`Product ${unknown.join(', ')} does not exist`, { productIds: unknown });
   }
-  const available = await tx.$queryRaw<Array<{ productId: number; available: number }>>`
-    SELECT product_id AS "productId", quantity_on_hand - quantity_reserved AS available FROM warehouse_stock
-    WHERE product_id = ANY(${ids}::int[]) AND warehouse_id = (SELECT id FROM warehouses WHERE is_default)`;
-  const availableOf = new Map(available.map((row) => [row.productId, row.available]));
-  const short = items.flatMap((item): ShortItem[] => {
-    const left = availableOf.get(item.productId) ?? 0;
-    return left < item.quantity
-      ? [{ productId: item.productId, requested: item.quantity, available: left }]
-      : [];
-  });
-  if (short.length > 0) {
+  // Read once the products are locked: no one else changes these rows until this transaction ends.
+  const candidates = await tx.$queryRaw<Candidate[]>`
+    SELECT s.product_id AS "productId", s.warehouse_id AS "warehouseId", w.address_country AS country,
+      w.priority, s.quantity_on_hand - s.quantity_reserved AS available
+    FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id
+    WHERE s.product_id = ANY(${ids}::int[]) AND s.quantity_on_hand > s.quantity_reserved`;
+  const result = allocate(items, candidates, destinationCountry);
+  if ('short' in result) {
     reservationsRefused.inc({ reason: 'INSUFFICIENT_STOCK' });
-    throw new InsufficientStock(short);
+    throw new InsufficientStock(result.short);
   }
-  await moveStock(tx, items, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
+  await moveStock(tx, result.allocations, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
+  return result.allocations;
 }
 
-/** Gives held stock back. */
-export async function releaseStock(tx: Transaction, items: StockItem[]): Promise<void> {
-  await lockProducts(
-    tx,
-    items.map((item) => item.productId),
-  );
-  await moveStock(tx, items, Prisma.sql`quantity_reserved = s.quantity_reserved - m.quantity`);
+const productsOf = (allocations: Allocation[]) => [...new Set(allocations.map((a) => a.productId))];
+
+/** Gives held stock back to the warehouses it was held in. */
+export async function releaseStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
+  await lockProducts(tx, productsOf(allocations));
+  await moveStock(tx, allocations, Prisma.sql`quantity_reserved = s.quantity_reserved - m.quantity`);
 }
 
-/** Held stock left the warehouse: it is neither on hand nor reserved any more. */
-export async function shipStock(tx: Transaction, items: StockItem[]): Promise<void> {
-  await lockProducts(
-    tx,
-    items.map((item) => item.productId),
-  );
+/** Held stock left its warehouses: it is neither on hand nor reserved there any more. */
+export async function shipStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
+  await lockProducts(tx, productsOf(allocations));
   await moveStock(
     tx,
-    items,
+    allocations,
     Prisma.sql`quantity_on_hand = s.quantity_on_hand - m.quantity, quantity_reserved = s.quantity_reserved - m.quantity`,
   );
 }
