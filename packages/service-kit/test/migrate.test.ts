@@ -35,6 +35,7 @@ const TABLES = [
   'shipments',
   'shipment_reports',
   'idempotency_keys',
+  'idempotent_requests',
 ];
 
 function server(): { serverUrl: string; prefix: string } {
@@ -196,8 +197,8 @@ describe('migrate on a database from before 0002', () => {
     await adminQuery(url, `DELETE FROM schema_migrations WHERE version = '0002_idempotency_response_json'`);
     await adminQuery(
       url,
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body)
-       VALUES ('supply-orders', 'k1', repeat('a', 64), 'completed', 201, '{"id": 7, "status": "confirmed"}')`,
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, state, response_status, response_body)
+       VALUES ('supply-orders', 'open', 'k1', repeat('a', 64), 'completed', 201, '{"id": 7, "status": "confirmed"}')`,
     );
 
     const { applied } = await migrate({ databaseUrl: url, logger });
@@ -223,7 +224,8 @@ describe('migrate on a database from before 0003', () => {
        ALTER TABLE shipment_reports ADD CONSTRAINT shipment_reports_status_check
          CHECK (status IN ('in_transit', 'delivered'));
        DELETE FROM schema_migrations WHERE version = '0003_order_edges';
-       INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'k1', repeat('a', 64));`,
+       INSERT INTO idempotency_keys (scope, caller, key, request_hash)
+         VALUES ('supply-orders', 'open', 'k1', repeat('a', 64));`,
     );
 
     const { applied } = await migrate({ databaseUrl: url, logger });
@@ -288,6 +290,36 @@ describe('migrate on a database from before 0007 (one stock level per product)',
     );
     const [first] = (await adminQuery(url, STOCK)).rows;
     expect(first).toMatchObject({ product_id: 1, quantity_on_hand: stock[0]!.quantity_on_hand + 4 });
+  });
+});
+
+describe('migrate on a database from before 0008', () => {
+  it('gives the kept keys to the open caller, scopes keys per caller and adds the keyed writes table', async () => {
+    const url = await emptyDatabase('0008');
+    await migrate({ databaseUrl: url, logger });
+    // The database as 0005 left it.
+    await adminQuery(
+      url,
+      `DROP TABLE idempotent_requests;
+       ALTER TABLE idempotency_keys DROP COLUMN caller;
+       ALTER TABLE idempotency_keys ADD PRIMARY KEY (scope, key);
+       DELETE FROM schema_migrations WHERE version = '0008_idempotency_per_caller';
+       INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'k1', repeat('a', 64));`,
+    );
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0008_idempotency_per_caller']);
+    await adminQuery(
+      url,
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash) VALUES ('supply-orders', 'other', 'k1', repeat('a', 64));
+       INSERT INTO idempotent_requests (scope, caller, key, request_hash) VALUES ('customers', 'open', 'k1', repeat('a', 64))`,
+    );
+    const keys = await adminQuery(url, 'SELECT caller, key FROM idempotency_keys ORDER BY caller');
+    expect(keys.rows).toEqual([
+      { caller: 'open', key: 'k1' },
+      { caller: 'other', key: 'k1' },
+    ]);
   });
 });
 

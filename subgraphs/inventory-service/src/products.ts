@@ -1,7 +1,8 @@
 // The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
-import { type Database, inTransaction, Prisma, refusing } from '@supply/service-kit/database';
+import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { idempotentWrites } from '@supply/service-kit/idempotency';
 import type { Page } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
@@ -14,6 +15,7 @@ import {
   readProducts,
   toProduct,
 } from './inventory.ts';
+import { within } from './stock.ts';
 
 // The same rule as the products.sku CHECK in docs/db-schema.sql.
 export const skuSchema = z
@@ -38,8 +40,11 @@ export const productInput = z
 export type ProductInput = z.output<typeof productInput>;
 
 export function productsDomain(db: Database) {
+  const creations = idempotentWrites(db, 'products', 201);
   return {
-    create: (input: ProductInput) => createProduct(db, input),
+    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    create: (input: ProductInput, idempotencyKey?: string) =>
+      creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
     get: (id: number) => getProduct(db, id),
     getMany: (ids: readonly number[]) => getProducts(db, ids),
     list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
@@ -49,32 +54,30 @@ export function productsDomain(db: Database) {
 
 export type ProductsDomain = ReturnType<typeof productsDomain>;
 
-/** The product and its stock level come into being in one statement, so neither exists alone. */
-async function createProduct(db: Database, input: ProductInput): Promise<Product> {
+/** The product, its totals and its stock in the default warehouse come into being together. */
+async function createProduct(tx: Transaction, input: ProductInput): Promise<Product> {
   const duplicate = () =>
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
     });
-  return refusing({ unique: duplicate }, () =>
-    inTransaction(db, async (tx) => {
-      const [product] = await tx.$queryRaw<Array<{ id: number }>>`
-        WITH p AS (
-          INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
-          VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
-          RETURNING id
-        ), i AS (
-          INSERT INTO inventory (product_id) SELECT id FROM p RETURNING product_id
-        )
-        INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location)
-        SELECT product_id, (SELECT id FROM warehouses WHERE is_default), ${input.quantityOnHand ?? 0}::int,
-          ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
-        FROM i
-        RETURNING product_id AS id`;
-      // Adding its first warehouse row counted as a change; a new level starts at version 1.
-      await tx.$executeRaw`UPDATE inventory SET version = 1 WHERE product_id = ${product!.id}`;
-      return readProduct(tx, product!.id);
-    }),
-  );
+  return refusing({ unique: duplicate }, async () => {
+    const [product] = await tx.$queryRaw<Array<{ id: number }>>`
+      WITH p AS (
+        INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
+        VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
+        RETURNING id
+      ), i AS (
+        INSERT INTO inventory (product_id) SELECT id FROM p RETURNING product_id
+      )
+      INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location)
+      SELECT product_id, (SELECT id FROM warehouses WHERE is_default), ${input.quantityOnHand ?? 0}::int,
+        ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
+      FROM i
+      RETURNING product_id AS id`;
+    // Adding its first warehouse row counted as a change; a new level starts at version 1.
+    await tx.$executeRaw`UPDATE inventory SET version = 1 WHERE product_id = ${product!.id}`;
+    return readProduct(tx, product!.id);
+  });
 }
 
 async function getProduct(db: Database, id: number): Promise<Product> {

@@ -1,6 +1,7 @@
 // GraphQL -> domain calls, nothing more.
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -29,7 +30,13 @@ const setStockArgs = z.object({
   expectedVersion: z.int32().positive('must be a version, 1 or more').nullish(),
 });
 
-const adjustStockArgs = adjustmentInput.extend({ productId: idSchema, warehouseId: idSchema.nullish() });
+const key = { idempotencyKey: idempotencyKeySchema.nullish() };
+const createProductArgs = z.object({ input: productInput, ...key });
+const adjustStockArgs = adjustmentInput.extend({
+  productId: idSchema,
+  warehouseId: idSchema.nullish(),
+  ...key,
+});
 
 const setWarehouseStockArgs = setStockArgs.extend({
   warehouseId: idSchema,
@@ -53,7 +60,8 @@ export const resolvers = {
   Mutation: {
     createProduct: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      return ctx.products.create(parse(z.object({ input: productInput }), args).input);
+      const { input, idempotencyKey } = parse(createProductArgs, args);
+      return ctx.products.create(input, idempotencyKey ?? undefined);
     },
     setStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
@@ -66,8 +74,9 @@ export const resolvers = {
     },
     adjustStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      const { productId, warehouseId, ...adjustment } = parse(adjustStockArgs, args);
-      return ctx.inventory.adjust(productId, { ...adjustment, warehouseId: warehouseId ?? undefined });
+      const { productId, warehouseId, idempotencyKey, ...adjustment } = parse(adjustStockArgs, args);
+      const input = { ...adjustment, warehouseId: warehouseId ?? undefined };
+      return ctx.inventory.adjust(productId, input, idempotencyKey ?? undefined);
     },
     createWarehouse: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');

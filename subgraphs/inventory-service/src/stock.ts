@@ -12,6 +12,7 @@ import {
   type Transaction,
 } from '@supply/service-kit/database';
 import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
+import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { reservationsRefused } from '@supply/service-kit/metrics';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -67,7 +68,13 @@ export interface StockTarget {
   expectedVersion?: number | undefined;
 }
 
+/** Runs `work` in the caller's transaction, or in a new one when the caller has none (`db.prisma`). */
+export function within<T>(db: Database, tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return tx === db.prisma ? inTransaction(db, work) : work(tx);
+}
+
 export function inventoryDomain(db: Database) {
+  const adjustments = idempotentWrites(db, 'stock-adjustments', 200);
   return {
     level: (productId: number) => getLevel(db, productId),
     levels: (filter: ProductFilter, limit: number) => listLevels(db, filter, limit),
@@ -75,8 +82,11 @@ export function inventoryDomain(db: Database) {
       changeStock(db, productId, (tx, totalsVersion) =>
         setStock(tx, productId, input, { ...target, totalsVersion }),
       ),
-    adjust: (productId: number, input: AdjustmentInput) =>
-      changeStock(db, productId, (tx) => adjustStock(tx, productId, input)),
+    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    adjust: (productId: number, input: AdjustmentInput, idempotencyKey?: string) =>
+      adjustments.once(idempotencyKey, { productId, ...input }, (tx) =>
+        changeStock(db, productId, (t) => adjustStock(t, productId, input), tx),
+      ),
     transfer: (input: TransferInput) => transfer(db, input),
   };
 }
@@ -97,9 +107,10 @@ async function changeStock(
   db: Database,
   productId: number,
   work: (tx: Transaction, totalsVersion: number) => Promise<void>,
+  outer: Transaction = db.prisma,
 ): Promise<Product> {
   return refusing({ outOfRange: tooLarge(productId) }, () =>
-    inTransaction(db, async (tx) => {
+    within(db, outer, async (tx) => {
       const [totals] = await lockProducts(tx, [productId]);
       if (!totals) throw productNotFound(productId);
       await work(tx, totals.version);
