@@ -182,6 +182,9 @@ CREATE TABLE orders (
   shipping_postal_code text NOT NULL CHECK (length(btrim(shipping_postal_code)) BETWEEN 1 AND 20),
   shipping_country     char(2) NOT NULL CHECK (shipping_country ~ '^[A-Z]{2}$'),
   failure_reason       text,
+  -- The W3C traceparent of the request that placed it (only while tracing is on):
+  -- recovery settling it later links its span to that trace.
+  trace_parent         text,
   created_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT orders_failure_has_reason CHECK ((status = 'failed') = (failure_reason IS NOT NULL))
@@ -285,6 +288,9 @@ CREATE TABLE shipment_reports (
   last_error      text,
   delivered_at    timestamptz,
   rejected_at     timestamptz,
+  -- The W3C traceparent of the status move that wrote it (only while tracing
+  -- is on): the send's span links to that trace.
+  trace_parent    text,
   created_at      timestamptz NOT NULL DEFAULT now(),
   UNIQUE (shipment_id, status),
   CONSTRAINT shipment_reports_settled_once CHECK (delivered_at IS NULL OR rejected_at IS NULL)
