@@ -198,7 +198,8 @@ describe('the gateway, with 24 identical dashboards at once', () => {
           INSERT INTO customers (id, name, email) VALUES (1, 'Ada Lovelace', 'ada@example.com');
           INSERT INTO products (id, sku, name, unit_price_cents, currency, weight_grams)
             VALUES (1, 'SKU-1', 'Widget', 500, 'USD', 100);
-          INSERT INTO inventory (product_id, quantity_on_hand, quantity_reserved) VALUES (1, 100, 0);
+          INSERT INTO inventory (product_id) VALUES (1);
+          INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand) VALUES (1, 1, 100);
           INSERT INTO orders (id, customer_id, status, total_cents, currency,
               shipping_line1, shipping_city, shipping_postal_code, shipping_country)
             SELECT o, 1, 'confirmed', 500, 'USD', '1 Dock Road', 'London', 'E16 1', 'GB'

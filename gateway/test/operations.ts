@@ -8,7 +8,10 @@ export const DASHBOARD = /* GraphQL */ `
       edges { node {
         id status totalCents currency createdAt
         customer { id name email }
-        items { quantity unitPriceCents product { id sku name inventory { quantityOnHand quantityReserved quantityAvailable } } }
+        items { quantity unitPriceCents product { id sku name inventory {
+          quantityOnHand quantityReserved quantityAvailable
+          byWarehouse { quantityAvailable lowStock warehouse { code } }
+        } } }
         shipment { id status carrier trackingNumber estimatedDeliveryDate }
       } }
       pageInfo { hasNextPage endCursor }

@@ -90,12 +90,12 @@ describe('the limits', () => {
     await expectRefused(
       `{ ${pages('50')} }`,
       'GRAPHQL_VALIDATION_FAILED',
-      /^Query Cost limit of 25000 exceeded/,
+      /^Query Cost limit of 40000 exceeded/,
     );
     await expectRefused(
       `query ($n: Int) { ${pages('$n')} }`,
       'GRAPHQL_VALIDATION_FAILED',
-      /^Query Cost limit of 25000 exceeded/,
+      /^Query Cost limit of 40000 exceeded/,
       { n: 50 },
     );
   });
@@ -104,7 +104,7 @@ describe('the limits', () => {
     await expectRefused(
       `{ customers { edges { node { orders { edges { node { id status items { quantity product { sku inventory { quantityAvailable } } } shipment { id status } } } } } } } }`,
       'GRAPHQL_VALIDATION_FAILED',
-      /^Query Cost limit of 25000 exceeded, found \d+/,
+      /^Query Cost limit of 40000 exceeded, found \d+/,
     );
   });
 

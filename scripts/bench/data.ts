@@ -10,6 +10,8 @@ import type pg from 'pg';
 export const VOLUME = { customers: 10_000, products: 2_000, orders: 50_000 };
 /** Every product starts with this much stock: ample for the orders scenario. */
 export const INITIAL_STOCK = 1_000_000;
+/** Of which Newark and Singapore hold this much each; the default warehouse holds the rest. */
+const OTHER_WAREHOUSE_STOCK = 100_000;
 
 const CITIES = `(VALUES (0, 'London', 'GB'), (1, 'New York', 'US'), (2, 'Berlin', 'DE'), (3, 'Paris', 'FR'),
   (4, 'Tokyo', 'JP'), (5, 'Toronto', 'CA'), (6, 'Sydney', 'AU'), (7, 'Amsterdam', 'NL'),
@@ -70,15 +72,38 @@ const STATEMENTS = [
    FROM orders WHERE status <> 'failed'`,
   `INSERT INTO reservation_items (order_id, product_id, quantity)
    SELECT l.order_id, l.product_id, l.quantity FROM bench_lines l JOIN reservations r ON r.order_id = l.order_id`,
-  `INSERT INTO inventory (product_id, quantity_on_hand, quantity_reserved, reorder_point, location, version, updated_at)
-   SELECT s.product_id,
-     s.quantity - coalesce(sum(ri.quantity) FILTER (WHERE r.status = 'committed'), 0),
+  // Three warehouses: the default one (Rotterdam) holds what orders reserved and shipped, and the rest
+  // of each product's stock but what Newark and Singapore hold.
+  `UPDATE warehouses SET code = 'RTM', name = 'Rotterdam', address_line1 = 'Maasvlakteweg 2',
+     address_city = 'Rotterdam', address_postal_code = '3199 LZ', address_country = 'NL', priority = 10
+   WHERE is_default`,
+  `INSERT INTO warehouses (code, name, address_line1, address_city, address_postal_code, address_country, priority)
+   VALUES ('EWR', 'Newark', '1 Port Newark Blvd', 'Newark', '07114', 'US', 20),
+          ('SIN', 'Singapore', '7 Tanjong Pagar Road', 'Singapore', '088753', 'SG', 30)`,
+  `INSERT INTO inventory (product_id, updated_at) SELECT product_id, now() - interval '1 day' FROM bench_initial_stock`,
+  `INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, quantity_reserved, reorder_point, location,
+     version, updated_at)
+   SELECT s.product_id, (SELECT id FROM warehouses WHERE is_default),
+     s.quantity - ${2 * OTHER_WAREHOUSE_STOCK} - coalesce(sum(ri.quantity) FILTER (WHERE r.status = 'committed'), 0),
      coalesce(sum(ri.quantity) FILTER (WHERE r.status = 'reserved'), 0),
      50, 'A-' || lpad((s.product_id % 100)::text, 2, '0'), 1, now() - interval '1 day'
    FROM bench_initial_stock s
    LEFT JOIN reservation_items ri ON ri.product_id = s.product_id
    LEFT JOIN reservations r ON r.order_id = ri.order_id
    GROUP BY s.product_id, s.quantity`,
+  `INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
+   SELECT order_id, product_id, (SELECT id FROM warehouses WHERE is_default), quantity FROM reservation_items`,
+  `INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location, updated_at)
+   SELECT s.product_id, w.id, ${OTHER_WAREHOUSE_STOCK}, 20, w.code || '-' || lpad((s.product_id % 100)::text, 2, '0'),
+     now() - interval '1 day'
+   FROM bench_initial_stock s CROSS JOIN warehouses w WHERE w.code IN ('EWR', 'SIN')`,
+  // The load runs with triggers off (below), the totals trigger too: the totals are summed once here.
+  `UPDATE inventory i SET quantity_on_hand = t.on_hand, quantity_reserved = t.reserved, reorder_point = t.reorder_point,
+     location = t.location
+   FROM (SELECT s.product_id, sum(s.quantity_on_hand) AS on_hand, sum(s.quantity_reserved) AS reserved,
+           sum(s.reorder_point) AS reorder_point, max(s.location) FILTER (WHERE w.is_default) AS location
+         FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id GROUP BY s.product_id) t
+   WHERE t.product_id = i.product_id`,
   `INSERT INTO shipments (order_id, carrier, service_level, tracking_number, status, destination_line1,
      destination_city, destination_postal_code, destination_country, weight_grams, cost_cents, currency,
      estimated_delivery_date, created_at, updated_at)

@@ -53,6 +53,13 @@ const CHECKS: Array<{ name: string; sql: string }> = [
                    EXCEPT SELECT product_id, quantity FROM order_items WHERE order_id = o.id))`,
   },
   {
+    name: 'totals = sum of the warehouses, for every product',
+    sql: `SELECT i.product_id FROM inventory i
+      JOIN (SELECT product_id, sum(quantity_on_hand) AS on_hand, sum(quantity_reserved) AS reserved
+            FROM warehouse_stock GROUP BY product_id) w ON w.product_id = i.product_id
+      WHERE (i.quantity_on_hand, i.quantity_reserved) <> (w.on_hand, w.reserved)`,
+  },
+  {
     name: 'no order left pending',
     sql: `SELECT id, created_at FROM orders WHERE status = 'pending'`,
   },

@@ -1,7 +1,7 @@
 // migrate() runs in every process at start-up, often several at once: the
 // schema and the sample data must each land exactly once, whole or not at all.
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { sqlState } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
@@ -23,11 +23,15 @@ const TABLES = [
   'products',
   'inventory',
   'inventory_adjustments',
+  'warehouses',
+  'warehouse_stock',
+  'stock_transfers',
   'orders',
   'order_items',
   'order_status_history',
   'reservations',
   'reservation_items',
+  'reservation_allocations',
   'shipments',
   'shipment_reports',
   'idempotency_keys',
@@ -103,8 +107,8 @@ describe('migrate on a new, empty database', () => {
     expect(rows.map((row) => row.table_name).sort()).toEqual(
       [...TABLES, 'schema_migrations', 'rate_limits'].sort(),
     );
-    // Schema only: no sample rows unless asked.
-    expect(Object.values(await rowCounts(url)).every((n) => n === 0)).toBe(true);
+    // Schema only: no sample rows unless asked, only the default warehouse every database starts with.
+    expect(await rowCounts(url)).toEqual({ ...Object.fromEntries(TABLES.map((t) => [t, 0])), warehouses: 1 });
   });
 
   it('loads the sample data once when asked, and a later run with the same request changes nothing', async () => {
@@ -168,7 +172,11 @@ describe('a migration step that fails', () => {
       expect(sqlState(error)).toBe('23505');
 
       const counts = await rowCounts(db.url);
-      expect(counts).toEqual({ ...Object.fromEntries(TABLES.map((t) => [t, 0])), products: 1 });
+      expect(counts).toEqual({
+        ...Object.fromEntries(TABLES.map((t) => [t, 0])),
+        products: 1,
+        warehouses: 1,
+      });
       expect(await versions(db.url)).toEqual(SCHEMA);
 
       await db.query('DELETE FROM products');
@@ -236,6 +244,55 @@ describe('migrate on a database from before 0003', () => {
       `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'shipment_reports_status_check'`,
     );
     expect(check.rows[0]?.def).toContain('cancelled');
+  });
+});
+
+describe('migrate on a database from before 0007 (one stock level per product)', () => {
+  // docs/db-schema.sql as it was then, sample data and all, as an existing database holds it.
+  const BEFORE = readFileSync(new URL('./fixtures/db-schema-before-warehouses.sql', import.meta.url), 'utf8');
+  const STOCK = `SELECT product_id, quantity_on_hand, quantity_reserved, reorder_point, location, version
+    FROM inventory ORDER BY product_id`;
+  const ORDERS = `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_items) AS items,
+    (SELECT count(*) FROM reservation_items) AS held, (SELECT count(*) FROM shipments) AS shipments,
+    (SELECT count(*) FROM inventory_adjustments) AS adjustments`;
+
+  it('moves every unit of stock to the default warehouse, keeping every order, and totals follow', async () => {
+    const url = await emptyDatabase('0007');
+    await adminQuery(url, BEFORE);
+    await adminQuery(
+      url,
+      `CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+       INSERT INTO schema_migrations (version) VALUES ('0000_baseline'), ('0001_shipment_reports_rejected_at'),
+         ('0002_idempotency_response_json'), ('0003_order_edges'), ('0004_service_roles_and_rate_limits'),
+         ('0005_order_status_for_neighbours'), ('sample-data')`,
+    );
+    const stock = (await adminQuery(url, STOCK)).rows;
+    const orders = (await adminQuery(url, ORDERS)).rows;
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toContain('0007_warehouses');
+    expect((await adminQuery(url, STOCK)).rows).toEqual(stock);
+    expect((await adminQuery(url, ORDERS)).rows).toEqual(orders);
+    const warehouses = await adminQuery(url, 'SELECT id, code, is_default FROM warehouses');
+    expect(warehouses.rows).toEqual([{ id: 1, code: 'MAIN', is_default: true }]);
+    const moved = await adminQuery(
+      url,
+      `SELECT product_id, quantity_on_hand, quantity_reserved, reorder_point, location, version
+       FROM warehouse_stock WHERE warehouse_id = 1 ORDER BY product_id`,
+    );
+    expect(moved.rows).toEqual(stock);
+    const adjustments = await adminQuery(url, 'SELECT DISTINCT warehouse_id FROM inventory_adjustments');
+    expect(adjustments.rows).toEqual([{ warehouse_id: 1 }]);
+    // From now on the totals follow the warehouses.
+    await adminQuery(
+      url,
+      `INSERT INTO warehouses (code, name) VALUES ('EWR', 'Newark');
+       INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand) VALUES (1, 2, 5);
+       UPDATE warehouse_stock SET quantity_on_hand = quantity_on_hand - 1 WHERE product_id = 1 AND warehouse_id = 1`,
+    );
+    const [first] = (await adminQuery(url, STOCK)).rows;
+    expect(first).toMatchObject({ product_id: 1, quantity_on_hand: stock[0]!.quantity_on_hand + 4 });
   });
 });
 

@@ -457,8 +457,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
 
   it('maps every table, column, nullability, type, key and foreign key of the schema exactly', async () => {
     const shape = await readDatabase(db.query);
-    // The check has something to check: all sixteen tables, each with columns.
-    expect(models).toHaveLength(16);
+    // The check has something to check: all twenty tables, each with columns.
+    expect(models).toHaveLength(20);
     expect(shape.tables).toEqual(expect.arrayContaining(models.map((m) => m.table)));
     expect(mappingDifferences(models, shape)).toEqual([]);
   });
@@ -485,7 +485,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
     await drifted.query('ALTER TABLE products ALTER COLUMN id DROP IDENTITY');
     await drifted.query('CREATE UNIQUE INDEX ON inventory_adjustments (reason)');
     await drifted.query('ALTER TABLE order_items DROP CONSTRAINT order_items_product_id_fkey');
-    await drifted.query('ALTER TABLE reservation_items DROP CONSTRAINT reservation_items_pkey');
+    // CASCADE drops reservation_allocations' foreign key to it too.
+    await drifted.query('ALTER TABLE reservation_items DROP CONSTRAINT reservation_items_pkey CASCADE');
     await drifted.query('ALTER TABLE reservation_items ADD PRIMARY KEY (product_id, order_id)');
     expect(mappingDifferences(models, await readDatabase(drifted.query)).sort()).toEqual(
       [
@@ -501,6 +502,7 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
         'inventory_adjustments (InventoryAdjustment): unique (reason) in the database, not in Prisma',
         'order_items (OrderItem): relation (product_id) -> products(id) in Prisma, no foreign key in the database',
         'reservation_items (ReservationItem): primary key (product_id, order_id) in the database, (order_id, product_id) in Prisma',
+        'reservation_allocations (ReservationAllocation): relation (order_id, product_id) -> reservation_items(order_id, product_id) in Prisma, no foreign key in the database',
         'idempotency_keys (IdempotencyKey): foreign key (order_id) -> orders(id): onDelete Cascade, onUpdate NoAction in the database, onDelete SetNull, onUpdate NoAction in Prisma',
       ].sort(),
     );
@@ -657,10 +659,69 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     await prisma.inventory.delete({ where: { productId: product.id } });
     expect(await prisma.inventory.findUnique({ where: { productId: product.id } })).toBeNull();
   },
+  Warehouse: async (prisma) => {
+    const created = await prisma.warehouse.create({
+      data: {
+        code: `W${next()}`,
+        name: 'Newark',
+        addressLine1: '1 Port Blvd',
+        addressCity: 'Newark',
+        addressPostalCode: '07114',
+        addressCountry: 'US',
+      },
+    });
+    const read = await prisma.warehouse.findUniqueOrThrow({
+      where: { id: created.id },
+      include: { stock: true },
+    });
+    expect(read).toMatchObject({ priority: 100, isDefault: false, stock: [] });
+    expect(
+      (await prisma.warehouse.update({ where: { id: created.id }, data: { priority: 5 } })).priority,
+    ).toBe(5);
+    await prisma.warehouse.delete({ where: { id: created.id } });
+  },
+  WarehouseStock: async (prisma) => {
+    const product = await newProduct(prisma);
+    await prisma.inventory.create({ data: { productId: product.id } });
+    const key = { productId: product.id, warehouseId: 1 };
+    await prisma.warehouseStock.create({ data: { ...key, quantityOnHand: 7 } });
+    const read = await prisma.warehouseStock.findUniqueOrThrow({
+      where: { productId_warehouseId: key },
+      include: { warehouse: true, inventory: true },
+    });
+    // The trigger adds each warehouse's stock into the product's totals.
+    expect(read).toMatchObject({
+      quantityOnHand: 7,
+      warehouse: { isDefault: true },
+      inventory: { quantityOnHand: 7 },
+    });
+    await prisma.warehouseStock.update({
+      where: { productId_warehouseId: key },
+      data: { quantityReserved: 2 },
+    });
+    await prisma.warehouseStock.delete({ where: { productId_warehouseId: key } });
+    expect(await prisma.inventory.findUniqueOrThrow({ where: { productId: product.id } })).toMatchObject({
+      quantityOnHand: 0,
+      quantityReserved: 0,
+    });
+  },
+  StockTransfer: async (prisma) => {
+    const product = await newProduct(prisma);
+    const other = await prisma.warehouse.create({ data: { code: `W${next()}`, name: 'Other' } });
+    const created = await prisma.stockTransfer.create({
+      data: { productId: product.id, fromWarehouseId: 1, toWarehouseId: other.id, quantity: 3 },
+    });
+    const read = await prisma.stockTransfer.findUniqueOrThrow({
+      where: { id: created.id },
+      include: { to: true },
+    });
+    expect(read).toMatchObject({ quantity: 3, to: { id: other.id } });
+    await prisma.stockTransfer.delete({ where: { id: created.id } });
+  },
   InventoryAdjustment: async (prisma) => {
     const product = await newProduct(prisma);
     const created = await prisma.inventoryAdjustment.create({
-      data: { productId: product.id, delta: -3, reason: 'Cycle count correction' },
+      data: { productId: product.id, warehouseId: 1, delta: -3, reason: 'Cycle count correction' },
     });
     const read = await prisma.inventoryAdjustment.findUniqueOrThrow({
       where: { id: created.id },
@@ -792,6 +853,23 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     expect((await prisma.reservationItem.update({ where, data: { quantity: 5 } })).quantity).toBe(5);
     await prisma.reservationItem.delete({ where });
     expect(await prisma.reservationItem.findUnique({ where })).toBeNull();
+  },
+  ReservationAllocation: async (prisma) => {
+    const order = await newOrder(prisma);
+    const product = await newProduct(prisma);
+    await prisma.reservation.create({ data: { orderId: order.id } });
+    await prisma.reservationItem.create({ data: { orderId: order.id, productId: product.id, quantity: 3 } });
+    const key = { orderId: order.id, productId: product.id, warehouseId: 1 };
+    await prisma.reservationAllocation.create({ data: { ...key, quantity: 3 } });
+    const where = { orderId_productId_warehouseId: key };
+    const read = await prisma.reservationAllocation.findUniqueOrThrow({
+      where,
+      include: { item: true, warehouse: true },
+    });
+    expect(read).toMatchObject({ quantity: 3, item: { quantity: 3 }, warehouse: { id: 1 } });
+    expect((await prisma.reservationAllocation.update({ where, data: { quantity: 2 } })).quantity).toBe(2);
+    await prisma.reservationAllocation.delete({ where });
+    expect(await prisma.reservationAllocation.findUnique({ where })).toBeNull();
   },
   Shipment: async (prisma) => {
     const order = await newOrder(prisma);
@@ -1136,6 +1214,10 @@ describe('the sample data', () => {
       Product: () => prisma.product.findMany({ include: { inventory: true } }),
       Inventory: () => prisma.inventory.findMany(),
       InventoryAdjustment: () => prisma.inventoryAdjustment.findMany(),
+      Warehouse: () => prisma.warehouse.findMany({ include: { stock: true } }),
+      WarehouseStock: () => prisma.warehouseStock.findMany(),
+      StockTransfer: () => prisma.stockTransfer.findMany(),
+      ReservationAllocation: () => prisma.reservationAllocation.findMany({ include: { warehouse: true } }),
       Order: () =>
         prisma.order.findMany({ include: { items: true, statusHistory: true, reservation: true } }),
       OrderItem: () => prisma.orderItem.findMany(),

@@ -18,7 +18,9 @@ export async function seed(db: TestDatabase): Promise<void> {
       (1, 'WID-1', 'Widget', 1250, 'USD', 400),
       (2, 'GAD-2', 'Gadget', 9900, 'USD', 1200),
       (3, 'GIZ-3', 'Gizmo', 500, 'USD', 100);
-    INSERT INTO inventory (product_id, quantity_on_hand, reorder_point) VALUES (1, 10, 2), (2, 100, 5), (3, 500, 10);
+    INSERT INTO inventory (product_id) VALUES (1), (2), (3);
+    INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point) VALUES
+      (1, 1, 10, 2), (2, 1, 100, 5), (3, 1, 500, 10);
     SELECT setval(pg_get_serial_sequence('customers', 'id'), 2);
     SELECT setval(pg_get_serial_sequence('products', 'id'), 3);`);
 }

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { mountSubgraph } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
-import { inventoryDomain } from './inventory.ts';
 import { createLoaders } from './loaders.ts';
 import { productsDomain } from './products.ts';
 import { reservationsDomain } from './reservations.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { access, inventoryRoutes } from './routes.ts';
+import { inventoryDomain } from './stock.ts';
+import { warehousesDomain } from './warehouses.ts';
 
 const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -16,6 +17,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
   const products = productsDomain(db);
   const inventory = inventoryDomain(db);
   const reservations = reservationsDomain(db);
+  const warehouses = warehousesDomain(db);
   const app = createHttpApp({
     rateLimitStore: db.pool,
     config,
@@ -23,13 +25,13 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     readiness: [{ name: 'database', check: db.ping }],
     access,
   });
-  app.use(inventoryRoutes({ products, inventory, reservations }));
+  app.use(inventoryRoutes({ products, inventory, reservations, warehouses }));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,
     logger,
     introspection: config.nodeEnv !== 'production',
-    context: async () => ({ loaders: createLoaders(products), products, inventory }),
+    context: async () => ({ loaders: createLoaders(products, warehouses), products, inventory, warehouses }),
   });
   finishApp(app, logger);
   return { app, close: () => graphql.stop() };

@@ -1,4 +1,4 @@
-// The catalogue: adding a product (always with its stock level) and finding
+// The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
 import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
@@ -8,14 +8,14 @@ import { z } from 'zod';
 import {
   findProducts,
   locationSchema,
-  PRODUCT_STOCK_COLUMNS,
   type Product,
   type ProductFilter,
-  type ProductStockRow,
   quantitySchema,
+  readProduct,
   readProducts,
   toProduct,
 } from './inventory.ts';
+import { within } from './stock.ts';
 
 // The same rule as the products.sku CHECK in docs/db-schema.sql.
 export const skuSchema = z
@@ -44,7 +44,7 @@ export function productsDomain(db: Database) {
   return {
     /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
     create: (input: ProductInput, idempotencyKey?: string) =>
-      creations.once(idempotencyKey, input, (tx) => createProduct(tx, input)),
+      creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
     get: (id: number) => getProduct(db, id),
     getMany: (ids: readonly number[]) => getProducts(db, ids),
     list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
@@ -54,29 +54,30 @@ export function productsDomain(db: Database) {
 
 export type ProductsDomain = ReturnType<typeof productsDomain>;
 
-/** The product and its stock level come into being in one statement, so neither exists alone. */
+/** The product, its totals and its stock in the default warehouse come into being together. */
 async function createProduct(tx: Transaction, input: ProductInput): Promise<Product> {
   const duplicate = () =>
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
     });
-  const [row] = await refusing(
-    { unique: duplicate },
-    () =>
-      tx.$queryRaw<ProductStockRow[]>`
+  return refusing({ unique: duplicate }, async () => {
+    const [product] = await tx.$queryRaw<Array<{ id: number }>>`
       WITH p AS (
         INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
         VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})
-        RETURNING *
+        RETURNING id
       ), i AS (
-        INSERT INTO inventory (product_id, quantity_on_hand, reorder_point, location)
-        SELECT id, ${input.quantityOnHand ?? 0}::int, ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
-        FROM p
-        RETURNING *
+        INSERT INTO inventory (product_id) SELECT id FROM p RETURNING product_id
       )
-      SELECT ${PRODUCT_STOCK_COLUMNS} FROM p JOIN i ON i.product_id = p.id`,
-  );
-  return toProduct(row!);
+      INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, reorder_point, location)
+      SELECT product_id, (SELECT id FROM warehouses WHERE is_default), ${input.quantityOnHand ?? 0}::int,
+        ${input.reorderPoint ?? 0}::int, ${input.location ?? null}::text
+      FROM i
+      RETURNING product_id AS id`;
+    // Adding its first warehouse row counted as a change; a new level starts at version 1.
+    await tx.$executeRaw`UPDATE inventory SET version = 1 WHERE product_id = ${product!.id}`;
+    return readProduct(tx, product!.id);
+  });
 }
 
 async function getProduct(db: Database, id: number): Promise<Product> {

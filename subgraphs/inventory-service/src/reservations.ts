@@ -7,7 +7,9 @@ import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { holdStock, releaseStock, type StockItem, shipStock } from './inventory.ts';
+import type { Allocation } from './allocation.ts';
+import type { StockItem } from './inventory.ts';
+import { holdStock, releaseStock, shipStock } from './stock.ts';
 
 const MAX_QUANTITY = 2_147_483_647;
 
@@ -25,12 +27,20 @@ export const reservationInput = z
       )
       .min(1, 'must hold at least one item')
       .max(100, 'must hold at most 100 items'),
+    /** Where the goods go (ISO 3166-1 alpha-2): warehouses in that country are preferred. */
+    destinationCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code, e.g. NL')
+      .optional(),
   })
   .strict();
 export type ReservationInput = z.output<typeof reservationInput>;
 
+/** A reserved line with the warehouses it is held in. */
+export type ReservedItem = StockItem & { allocations: Array<{ warehouseId: number; quantity: number }> };
+
 export type Reservation = Pick<ReservationRow, 'orderId' | 'status' | 'createdAt' | 'updatedAt'> & {
-  items: StockItem[];
+  items: ReservedItem[];
 };
 
 type Status = 'reserved' | 'released' | 'committed';
@@ -63,9 +73,10 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
         ON CONFLICT (order_id) DO NOTHING
         RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
       if (!claimed) return answerRepeat(tx, orderId, items);
-      await holdStock(tx, items);
+      const allocations = await holdStock(tx, items, input.destinationCountry);
       await tx.reservationItem.createMany({ data: items.map((item) => ({ orderId, ...item })) });
-      return toReservation(claimed, items);
+      await tx.reservationAllocation.createMany({ data: allocations.map((a) => ({ orderId, ...a })) });
+      return toReservation(claimed, withAllocations(items, allocations));
     }),
   );
 }
@@ -119,7 +130,7 @@ async function release(db: Database, orderId: number): Promise<void> {
       if (reservation.status === 'committed') {
         throw new Conflict(`The reservation for order ${orderId} is committed: its goods have left`);
       }
-      await releaseStock(tx, reservation.items);
+      await releaseStock(tx, allocationsOf(reservation));
       await setStatus(tx, orderId, 'released');
     }),
   );
@@ -135,15 +146,42 @@ async function commit(db: Database, orderId: number): Promise<Reservation> {
       if (reservation.status === 'released') {
         throw new Conflict(`The reservation for order ${orderId} was released; there is nothing to commit`);
       }
-      await shipStock(tx, reservation.items);
+      await shipStock(tx, allocationsOf(reservation));
       return setStatus(tx, orderId, 'committed');
     }),
   );
 }
 
-const ITEMS = { select: { productId: true, quantity: true }, orderBy: { productId: 'asc' } } as const;
+const ITEMS = {
+  select: {
+    productId: true,
+    quantity: true,
+    allocations: { select: { warehouseId: true, quantity: true }, orderBy: { warehouseId: 'asc' } },
+  },
+  orderBy: { productId: 'asc' },
+} as const;
 
-function toReservation(row: Omit<Reservation, 'items'>, items: StockItem[]): Reservation {
+function withAllocations(items: StockItem[], allocations: Allocation[]): ReservedItem[] {
+  return items.map((item) => ({
+    ...item,
+    allocations: allocations
+      .filter((a) => a.productId === item.productId)
+      .map(({ warehouseId, quantity }) => ({ warehouseId, quantity }))
+      .sort((a, b) => a.warehouseId - b.warehouseId),
+  }));
+}
+
+function allocationsOf(reservation: Reservation): Allocation[] {
+  return reservation.items.flatMap((item) =>
+    item.allocations.map((a) => ({
+      productId: item.productId,
+      warehouseId: a.warehouseId,
+      quantity: a.quantity,
+    })),
+  );
+}
+
+function toReservation(row: Omit<Reservation, 'items'>, items: ReservedItem[]): Reservation {
   return {
     orderId: row.orderId,
     status: row.status,

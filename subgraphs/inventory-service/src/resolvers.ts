@@ -5,14 +5,17 @@ import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { adjustmentInput, type InventoryDomain, quantitySchema } from './inventory.ts';
+import { locationSchema, quantitySchema, type WarehouseLevel } from './inventory.ts';
 import type { Loaders } from './loaders.ts';
 import { type ProductsDomain, productInput } from './products.ts';
+import { adjustmentInput, type InventoryDomain, transferInput } from './stock.ts';
+import { type WarehousesDomain, warehouseInput } from './warehouses.ts';
 
 export interface Context {
   loaders: Loaders;
   products: ProductsDomain;
   inventory: InventoryDomain;
+  warehouses: WarehousesDomain;
 }
 
 const productsArgs = z.object({
@@ -29,7 +32,17 @@ const setStockArgs = z.object({
 
 const key = { idempotencyKey: idempotencyKeySchema.nullish() };
 const createProductArgs = z.object({ input: productInput, ...key });
-const adjustStockArgs = adjustmentInput.extend({ productId: idSchema, ...key });
+const adjustStockArgs = adjustmentInput.extend({
+  productId: idSchema,
+  warehouseId: idSchema.nullish(),
+  ...key,
+});
+
+const setWarehouseStockArgs = setStockArgs.extend({
+  warehouseId: idSchema,
+  reorderPoint: quantitySchema.nullish(),
+  location: locationSchema.nullish(),
+});
 
 export const resolvers = {
   DateTime: dateTimeScalar,
@@ -40,6 +53,9 @@ export const resolvers = {
       const filter = { after: decodeCursor(after, 'after'), lowStock: lowStockOnly ? true : undefined };
       return toConnection(await ctx.products.list(filter, first));
     },
+    warehouses: (_: unknown, _args: unknown, ctx: Context) => ctx.warehouses.list(),
+    warehouse: (_: unknown, args: { id: unknown }, ctx: Context) =>
+      ctx.loaders.warehouse.load(parseId(args.id)),
   },
   Mutation: {
     createProduct: (_: unknown, args: unknown, ctx: Context) => {
@@ -50,13 +66,56 @@ export const resolvers = {
     setStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
       const { productId, quantityOnHand, expectedVersion } = parse(setStockArgs, args);
-      return ctx.inventory.setStock(productId, { quantityOnHand }, expectedVersion ?? undefined);
+      return ctx.inventory.setStock(
+        productId,
+        { quantityOnHand },
+        { expectedVersion: expectedVersion ?? undefined },
+      );
     },
     adjustStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      const { productId, idempotencyKey, ...adjustment } = parse(adjustStockArgs, args);
-      return ctx.inventory.adjust(productId, adjustment, idempotencyKey ?? undefined);
+      const { productId, warehouseId, idempotencyKey, ...adjustment } = parse(adjustStockArgs, args);
+      const input = { ...adjustment, warehouseId: warehouseId ?? undefined };
+      return ctx.inventory.adjust(productId, input, idempotencyKey ?? undefined);
     },
+    createWarehouse: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      return ctx.warehouses.create(parse(z.object({ input: warehouseInput }), args).input);
+    },
+    setWarehouseStock: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      const { productId, warehouseId, quantityOnHand, reorderPoint, location, expectedVersion } = parse(
+        setWarehouseStockArgs,
+        args,
+      );
+      const input = { quantityOnHand, reorderPoint: reorderPoint ?? undefined, location };
+      return ctx.inventory.setStock(productId, input, {
+        warehouseId,
+        expectedVersion: expectedVersion ?? undefined,
+      });
+    },
+    transferStock: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      return ctx.inventory.transfer(parse(z.object({ input: transferInput }), args).input);
+    },
+  },
+  StockLevel: {
+    byWarehouse: (level: { warehouses: WarehouseLevel[] }) => level.warehouses,
+  },
+  WarehouseStock: {
+    warehouse: (stock: WarehouseLevel, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(stock.warehouseId),
+  },
+  StockTransfer: {
+    product: (transfer: { productId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.product.load(transfer.productId),
+    from: (transfer: { fromWarehouseId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(transfer.fromWarehouseId),
+    to: (transfer: { toWarehouseId: number }, _: unknown, ctx: Context) =>
+      ctx.loaders.warehouse.load(transfer.toWarehouseId),
+  },
+  Warehouse: {
+    __resolveReference: (ref: { id: unknown }, ctx: Context) => ctx.loaders.warehouse.load(parseId(ref.id)),
   },
   Product: {
     __resolveReference: (ref: { id: unknown }, ctx: Context) => ctx.loaders.product.load(parseId(ref.id)),

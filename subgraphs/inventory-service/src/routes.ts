@@ -5,14 +5,17 @@ import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { type Response, Router } from 'express';
 import { z } from 'zod';
-import { adjustmentInput, type InventoryDomain, type StockLevel, stockInput } from './inventory.ts';
+import type { StockLevel } from './inventory.ts';
 import { type ProductsDomain, productInput, skuSchema } from './products.ts';
 import { type ReservationsDomain, reservationInput } from './reservations.ts';
+import { adjustmentInput, type InventoryDomain, stockInput, transferInput } from './stock.ts';
+import { type WarehousesDomain, warehouseInput } from './warehouses.ts';
 
 export interface Domains {
   products: ProductsDomain;
   inventory: InventoryDomain;
   reservations: ReservationsDomain;
+  warehouses: WarehousesDomain;
 }
 
 /**
@@ -45,14 +48,22 @@ function parseIfMatch(header: string | undefined): number | undefined {
   return parse(z.object({ 'If-Match': ifMatchHeader }), { 'If-Match': header })['If-Match'];
 }
 
-function sendLevel(res: Response, level: StockLevel): void {
-  res.set('ETag', `"${level.version}"`).json(level);
+/** The level, tagged with the version a conditional PUT of the same target expects. */
+function sendLevel(res: Response, level: StockLevel, warehouseId?: number): void {
+  const version =
+    warehouseId === undefined
+      ? level.version
+      : level.warehouses.find((stock) => stock.warehouseId === warehouseId)?.version;
+  if (version !== undefined) res.set('ETag', `"${version}"`);
+  res.json(level);
 }
 
 export function inventoryRoutes(domains: Domains): Router {
   const router = Router();
   productRoutes(router, domains.products);
   reservationRoutes(router, domains.reservations);
+  warehouseRoutes(router, domains.warehouses);
+  transferRoutes(router, domains.inventory);
   stockRoutes(router, domains.inventory);
   return router;
 }
@@ -88,6 +99,26 @@ function reservationRoutes(router: Router, reservations: ReservationsDomain): vo
   });
 }
 
+function warehouseRoutes(router: Router, warehouses: WarehousesDomain): void {
+  router.post('/warehouses', async (req, res) => {
+    const warehouse = await warehouses.create(parse(warehouseInput, req.body));
+    res.status(201).location(`/warehouses/${warehouse.id}`).json(warehouse);
+  });
+  router.get('/warehouses', async (_req, res) => {
+    res.json({ items: await warehouses.list() });
+  });
+  router.get('/warehouses/:id', async (req, res) => {
+    res.json(await warehouses.get(parseId(req.params.id)));
+  });
+}
+
+// Registered before /inventory/:productId, so "transfers" is never read as a product id.
+function transferRoutes(router: Router, inventory: InventoryDomain): void {
+  router.post('/inventory/transfers', async (req, res) => {
+    res.status(201).json(await inventory.transfer(parse(transferInput, req.body)));
+  });
+}
+
 function stockRoutes(router: Router, inventory: InventoryDomain): void {
   router.get('/inventory', async (req, res) => {
     const { limit, cursor, ...filter } = parse(levelListQuery, req.query);
@@ -99,8 +130,16 @@ function stockRoutes(router: Router, inventory: InventoryDomain): void {
   router.put('/inventory/:productId', async (req, res) => {
     const productId = parseId(req.params.productId, 'productId');
     const expectedVersion = parseIfMatch(req.get('if-match'));
-    const product = await inventory.setStock(productId, parse(stockInput, req.body), expectedVersion);
+    const product = await inventory.setStock(productId, parse(stockInput, req.body), { expectedVersion });
     sendLevel(res, product.inventory);
+  });
+  router.put('/inventory/:productId/warehouses/:warehouseId', async (req, res) => {
+    const productId = parseId(req.params.productId, 'productId');
+    const warehouseId = parseId(req.params.warehouseId, 'warehouseId');
+    const expectedVersion = parseIfMatch(req.get('if-match'));
+    const input = parse(stockInput, req.body);
+    const product = await inventory.setStock(productId, input, { warehouseId, expectedVersion });
+    sendLevel(res, product.inventory, warehouseId);
   });
   router.post('/inventory/:productId/adjustments', async (req, res) => {
     const productId = parseId(req.params.productId, 'productId');

@@ -60,3 +60,30 @@ export async function stockRow(db: TestDatabase, productId: number) {
 export function fieldsOf(body: any): string[] {
   return (body?.errors ?? []).map((error: { field: string }) => error.field).sort();
 }
+
+let warehouseCounter = 0;
+
+/** Creates a warehouse through POST /warehouses and answers its body. */
+export async function createWarehouse(url: string, country = 'US', priority?: number): Promise<any> {
+  warehouseCounter += 1;
+  const res = await httpClient(url).post('/warehouses', {
+    code: `W${process.pid}-${warehouseCounter}`,
+    name: `Warehouse ${warehouseCounter}`,
+    address: { line1: `${warehouseCounter} Dock Road`, city: 'Port', postalCode: '1000', country },
+    ...(priority === undefined ? {} : { priority }),
+  });
+  if (res.status !== 201)
+    throw new Error(`POST /warehouses answered ${res.status}: ${JSON.stringify(res.data)}`);
+  return res.data;
+}
+
+/** Each warehouse's stock row of the product, and the product's totals, as the database holds them. */
+export async function stockByWarehouse(db: TestDatabase, productId: number) {
+  const { rows } = await db.query<{ warehouseId: number; onHand: number; reserved: number }>(
+    `SELECT warehouse_id AS "warehouseId", quantity_on_hand AS "onHand", quantity_reserved AS "reserved"
+     FROM warehouse_stock WHERE product_id = $1 ORDER BY warehouse_id`,
+    [productId],
+  );
+  const totals = await stockRow(db, productId);
+  return { warehouses: rows, totals };
+}

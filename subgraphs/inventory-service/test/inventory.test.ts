@@ -51,6 +51,20 @@ describe('GET /inventory/:productId', () => {
       location: 'C-3',
       version: 1,
       updatedAt: expect.any(String),
+      warehouses: [
+        {
+          warehouseId: 1,
+          code: 'MAIN',
+          country: null,
+          quantityOnHand: 20,
+          quantityReserved: 0,
+          quantityAvailable: 20,
+          reorderPoint: 4,
+          lowStock: false,
+          location: 'C-3',
+          version: 1,
+        },
+      ],
     });
     const unchanged = await httpClient(service.url, { 'if-none-match': '"1"' }).get(
       `/inventory/${product.id}`,

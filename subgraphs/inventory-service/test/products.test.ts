@@ -44,6 +44,7 @@ describe('POST /products', () => {
         location: 'A-01-01',
         version: 1,
         updatedAt: expect.any(String),
+        warehouses: [expect.objectContaining({ warehouseId: 1, quantityOnHand: 40, reorderPoint: 5 })],
       },
     });
   });
@@ -209,7 +210,7 @@ describe('GraphQL product(id) and products', () => {
         id: String(created.id),
       },
     );
-    const { productId: _, sku: __, name: ___, ...level } = created.inventory;
+    const { productId: _, sku: __, name: ___, warehouses: ____, ...level } = created.inventory;
     expect(body).toEqual({ data: { product: { ...created, id: String(created.id), inventory: level } } });
   });
 
@@ -307,7 +308,9 @@ describe('Product entity references', () => {
          INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
          SELECT 'BATCH-' || g, 'Batch product ' || g, 100, 'USD', 10 FROM generate_series(1, 50) AS g
          RETURNING id)
-       INSERT INTO inventory (product_id, quantity_on_hand) SELECT id, 5 FROM p RETURNING product_id AS id`,
+       , i AS (INSERT INTO inventory (product_id) SELECT id FROM p RETURNING product_id)
+       INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand)
+       SELECT product_id, 1, 5 FROM i RETURNING product_id AS id`,
     );
     const representations = rows.map((row) => ({ __typename: 'Product', id: String(row.id) }));
     const query = `query($r: [_Any!]!) { _entities(representations: $r) {

@@ -43,8 +43,8 @@ describe('POST /inventory/reservations', () => {
       orderId,
       status: 'reserved',
       items: [
-        { productId: a.id, quantity: 3 },
-        { productId: b.id, quantity: 2 },
+        { productId: a.id, quantity: 3, allocations: [{ warehouseId: 1, quantity: 3 }] },
+        { productId: b.id, quantity: 2, allocations: [{ warehouseId: 1, quantity: 2 }] },
       ],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -66,7 +66,9 @@ describe('POST /inventory/reservations', () => {
       ],
     });
     expect(res.status).toBe(201);
-    expect(res.data.items).toEqual([{ productId: product.id, quantity: 5 }]);
+    expect(res.data.items).toEqual([
+      { productId: product.id, quantity: 5, allocations: [{ warehouseId: 1, quantity: 5 }] },
+    ]);
     expect(await stockRow(db, product.id)).toMatchObject({ reserved: 5 });
   });
 

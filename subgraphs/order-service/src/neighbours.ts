@@ -35,8 +35,10 @@ export function neighbours(config: Config, logger: Logger) {
   const repeatable = (key: string) => ({ headers: { 'Idempotency-Key': key } });
 
   return {
-    async reserve(orderId: number, items: ReservationLine[]): Promise<void> {
-      await inventory.post('/inventory/reservations', { orderId, items }, repeatable(`reserve-${orderId}`));
+    /** Holds the items; warehouses in the destination's country are preferred. */
+    async reserve(orderId: number, items: ReservationLine[], destinationCountry: string): Promise<void> {
+      const body = { orderId, items, destinationCountry };
+      await inventory.post('/inventory/reservations', body, repeatable(`reserve-${orderId}`));
     },
     async release(orderId: number): Promise<void> {
       await inventory.delete(`/inventory/reservations/${orderId}`);

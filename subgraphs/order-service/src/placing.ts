@@ -188,6 +188,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       await neighbours.reserve(
         orderId,
         order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        order.address.country,
       );
       step = 'booking the shipment';
       metricStep = 'ship';

@@ -69,12 +69,18 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     const first = await http.post('/supply-orders', short, withKey('k-short'));
     expect(first.status).toBe(409);
     const before = await count(system.db, 'orders');
-    await system.db.query('UPDATE inventory SET quantity_on_hand = 1000 WHERE product_id = $1', [WIDGET]);
+    await system.db.query(
+      'UPDATE warehouse_stock SET quantity_on_hand = 1000 WHERE product_id = $1 AND warehouse_id = 1',
+      [WIDGET],
+    );
     const replay = await http.post('/supply-orders', short, withKey('k-short'));
     expect(replay.status).toBe(409);
     expect(replay.data).toEqual(first.data);
     expect(await count(system.db, 'orders')).toBe(before);
-    await system.db.query('UPDATE inventory SET quantity_on_hand = 10 WHERE product_id = $1', [WIDGET]);
+    await system.db.query(
+      'UPDATE warehouse_stock SET quantity_on_hand = 10 WHERE product_id = $1 AND warehouse_id = 1',
+      [WIDGET],
+    );
   });
 
   it('replays a 201 and a 409 with the very text of the first answer', async () => {

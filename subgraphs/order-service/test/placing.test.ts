@@ -141,7 +141,7 @@ describe('POST /supply-orders', () => {
 describe('60 concurrent orders of one unit for a product with 10 available', () => {
   it('confirms exactly 10, refuses 50 with 409, and reserves exactly 10', async () => {
     await system.db.query(
-      'UPDATE inventory SET quantity_on_hand = 10, quantity_reserved = 0 WHERE product_id = $1',
+      'UPDATE warehouse_stock SET quantity_on_hand = 10, quantity_reserved = 0 WHERE product_id = $1 AND warehouse_id = 1',
       [WIDGET],
     );
     const before = await count(system.db, `orders WHERE status = 'confirmed'`);
