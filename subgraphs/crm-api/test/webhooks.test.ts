@@ -219,7 +219,8 @@ describe('delivery', () => {
     await waitFor(async () => receiver.received.length === 1, 'one attempt');
     const listed = await waitFor(async () => {
       const res = await crm.get('/webhooks/endpoints');
-      return res.data.items[0]?.disabledAt && res.data.items[0];
+      // undefined, not null, until it is disabled: waitFor keeps waiting on undefined.
+      return res.data.items[0]?.disabledAt ? res.data.items[0] : undefined;
     }, 'the endpoint disabled');
     expect(listed.id).toBe(endpoint.id);
     // Nothing more is sent to it.
