@@ -29,6 +29,22 @@ export function buildableApps(root = ROOT): string[] {
 /** dist/<name>: the image's /app for one app. */
 export const outputOf = (app: string, root = ROOT) => path.join(root, 'dist', path.basename(app));
 
+/** Packages an app reads files from at run time, and which of their files: copied beside its bundle. */
+const RUNTIME_FILES: Record<string, Array<{ name: string; files: string[] }>> = {
+  gateway: [
+    {
+      name: 'swagger-ui-dist',
+      files: [
+        'package.json',
+        'swagger-ui-bundle.js',
+        'swagger-ui-standalone-preset.js',
+        'swagger-ui.css',
+        'favicon-32x32.png',
+      ],
+    },
+  ],
+};
+
 const isTypeScript = (name: string) => /\.[cm]?ts$/.test(name);
 
 /** Non-TypeScript files under src/, and *.graphql beside package.json. */
@@ -73,6 +89,10 @@ export async function bundle(app: string): Promise<void> {
     logLevel: 'warning',
   });
   for (const asset of assetsOf(app)) cpSync(path.join(ROOT, app, asset), path.join(out, app, asset));
+  for (const { name, files } of RUNTIME_FILES[path.basename(app)] ?? []) {
+    const from = path.join(ROOT, 'node_modules', name);
+    for (const file of files) cpSync(path.join(from, file), path.join(out, 'node_modules', name, file));
+  }
   if (MIGRATING.has(app)) {
     mkdirSync(path.join(out, 'docs'), { recursive: true });
     cpSync(path.join(ROOT, 'docs', 'db-schema.sql'), path.join(out, 'docs', 'db-schema.sql'));

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
 import type { OrdersFrontDoor } from './orders.ts';
 
-const customerListQuery = listQuerySchema.extend({
+export const customerListQuery = listQuerySchema.extend({
   email: z.string().trim().min(1).max(254).optional(),
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
-const orderListQuery = listQuerySchema.extend({ status: z.string().optional() });
+export const orderListQuery = listQuerySchema.extend({ status: z.string().optional() });
 
 export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDoor): Router {
   const router = Router();

@@ -5,6 +5,7 @@ import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { inventoryDomain } from './inventory.ts';
 import { createLoaders } from './loaders.ts';
+import { openApiDocument } from './openapi.ts';
 import { productsDomain } from './products.ts';
 import { reservationsDomain } from './reservations.ts';
 import { type Context, resolvers } from './resolvers.ts';
@@ -17,6 +18,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
   const inventory = inventoryDomain(db);
   const reservations = reservationsDomain(db);
   const app = createHttpApp({
+    openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,

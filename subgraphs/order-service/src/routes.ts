@@ -8,7 +8,7 @@ import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
-const orderListQuery = listQuerySchema.extend({
+export const orderListQuery = listQuerySchema.extend({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: idSchema.optional(),
 });

@@ -1,0 +1,120 @@
+// The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
+
+import {
+  idempotencyHeaders,
+  idParams,
+  json,
+  pageOf,
+  serviceDocs,
+  timestamp,
+} from '@supply/service-kit/openapi';
+import { addressSchema, idSchema } from '@supply/service-kit/validation';
+import { z } from 'zod';
+import { createCustomerInput, updateCustomerInput } from './customers.ts';
+import { legacyOrderInput } from './orders.ts';
+import { customerListQuery, orderListQuery } from './routes.ts';
+
+const id = idParams('id');
+
+export function openApiDocument() {
+  const docs = serviceDocs({
+    title: 'crm-api',
+    port: 3000,
+    description:
+      "The CRM's door: customers, and orders placed and read on their behalf (order-service holds them).",
+  });
+  const customer = docs.schema(
+    'Customer',
+    z.object({
+      id: z.int(),
+      name: z.string(),
+      email: z.string(),
+      phone: z.string().nullable(),
+      company: z.string().nullable(),
+      address: addressSchema.nullable(),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    }),
+  );
+  const order = docs.schema(
+    'Order',
+    z
+      .object({ id: z.int(), customerId: z.int() })
+      .catchall(z.unknown())
+      .describe("An order as order-service answers it: see that service's SupplyOrder"),
+  );
+  const tags = { customers: ['customers'], orders: ['orders'] };
+  docs.route({
+    method: 'get',
+    path: '/customers',
+    summary: 'List customers by id; search matches name, email or company',
+    access: 'reader',
+    tags: tags.customers,
+    request: { query: customerListQuery },
+    responses: { 200: json(pageOf(customer), 'A page of customers') },
+  });
+  docs.route({
+    method: 'post',
+    path: '/customers',
+    summary: 'Create a customer; an email in use is a 409',
+    access: 'writer',
+    tags: tags.customers,
+    request: { body: { ...json(createCustomerInput), required: true } },
+    responses: { 201: json(customer, 'The customer, created') },
+  });
+  docs.route({
+    method: 'get',
+    path: '/customers/{id}',
+    summary: 'Read a customer',
+    access: 'reader',
+    tags: tags.customers,
+    request: { params: id },
+    responses: { 200: json(customer, 'The customer') },
+  });
+  docs.route({
+    method: 'patch',
+    path: '/customers/{id}',
+    summary: 'Change a customer; null clears phone, company or address',
+    access: 'writer',
+    tags: tags.customers,
+    request: { params: id, body: { ...json(updateCustomerInput), required: true } },
+    responses: { 200: json(customer, 'The customer as changed') },
+  });
+  docs.route({
+    method: 'get',
+    path: '/customers/{id}/orders',
+    summary: "List a customer's orders",
+    access: 'reader',
+    tags: tags.orders,
+    request: { params: id, query: orderListQuery },
+    responses: { 200: json(pageOf(order), 'A page of orders') },
+  });
+  docs.route({
+    method: 'post',
+    path: '/orders',
+    summary: "Place an order: order-service's body, or the legacy one-item shape",
+    access: 'writer',
+    tags: tags.orders,
+    request: {
+      headers: idempotencyHeaders,
+      body: {
+        ...json(
+          z.union([legacyOrderInput, z.object({ customerId: idSchema }).catchall(z.unknown())]),
+          "The legacy { customerId, productId, quantity } or order-service's SupplyOrder input",
+        ),
+        required: true,
+      },
+    },
+    responses: { 201: json(order, 'The order, confirmed and held') },
+  });
+  docs.route({
+    method: 'get',
+    path: '/orders/{id}',
+    summary: 'Read an order',
+    access: 'reader',
+    tags: tags.orders,
+    request: { params: id },
+    responses: { 200: json(order, 'The order') },
+  });
+  return docs.document();
+}

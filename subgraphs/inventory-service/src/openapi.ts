@@ -1,0 +1,176 @@
+// The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
+import { idParams, json, pageOf, serviceDocs, timestamp } from '@supply/service-kit/openapi';
+import { z } from 'zod';
+import { adjustmentInput, stockInput } from './inventory.ts';
+import { productInput } from './products.ts';
+import { reservationInput } from './reservations.ts';
+import { ifMatchHeader, levelListQuery, productListQuery } from './routes.ts';
+
+function schemas(docs: ReturnType<typeof serviceDocs>) {
+  const level = docs.schema(
+    'StockLevel',
+    z.object({
+      productId: z.int(),
+      sku: z.string(),
+      name: z.string(),
+      quantityOnHand: z.int(),
+      quantityReserved: z.int(),
+      quantityAvailable: z.int().describe('On hand less reserved'),
+      reorderPoint: z.int(),
+      location: z.string().nullable(),
+      version: z.int().describe('Rises with every change; send it as If-Match to change only this version'),
+      updatedAt: timestamp,
+    }),
+  );
+  const product = docs.schema(
+    'Product',
+    z.object({
+      id: z.int(),
+      sku: z.string(),
+      name: z.string(),
+      unitPriceCents: z.int(),
+      currency: z.string(),
+      weightGrams: z.int(),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+      inventory: level,
+    }),
+  );
+  const reservation = docs.schema(
+    'Reservation',
+    z.object({
+      orderId: z.int(),
+      status: z.enum(['reserved', 'released', 'committed']),
+      items: z.array(z.object({ productId: z.int(), quantity: z.int() })),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+    }),
+  );
+  return { level, product, reservation };
+}
+
+export function openApiDocument() {
+  const docs = serviceDocs({
+    title: 'inventory-service',
+    port: 4000,
+    description: 'Products, their stock levels, and the reservations that hold stock for orders.',
+  });
+  const { level, product, reservation } = schemas(docs);
+  const levelAnswer = (description: string) => ({
+    ...json(level, description),
+    headers: z.object({ ETag: z.string().describe('The level\'s version, e.g. "3"') }),
+  });
+  const products = { tags: ['products'] };
+  docs.route({
+    ...products,
+    method: 'post',
+    path: '/products',
+    summary: 'Create a product with its stock level; a sku in use is a 409',
+    access: 'writer',
+    request: { body: { ...json(productInput), required: true } },
+    responses: { 201: json(product, 'The product, created') },
+  });
+  docs.route({
+    ...products,
+    method: 'get',
+    path: '/products',
+    summary: 'List products by id',
+    access: 'reader',
+    request: { query: productListQuery },
+    responses: { 200: json(pageOf(product), 'A page of products') },
+  });
+  docs.route({
+    ...products,
+    method: 'get',
+    path: '/products/{id}',
+    summary: 'Read a product',
+    access: 'reader',
+    request: { params: idParams('id') },
+    responses: { 200: json(product, 'The product') },
+  });
+  const reservations = { tags: ['reservations'], access: 'admin' as const };
+  const orderId = idParams('orderId');
+  docs.route({
+    ...reservations,
+    method: 'post',
+    path: '/inventory/reservations',
+    summary: 'Hold every item for an order, or nothing (409 when one is short); a repeat answers the first',
+    request: { body: { ...json(reservationInput), required: true } },
+    responses: { 201: json(reservation, 'The reservation, held') },
+  });
+  docs.route({
+    ...reservations,
+    method: 'get',
+    path: '/inventory/reservations/{orderId}',
+    summary: "Read an order's reservation",
+    request: { params: orderId },
+    responses: { 200: json(reservation, 'The reservation') },
+  });
+  docs.route({
+    ...reservations,
+    method: 'delete',
+    path: '/inventory/reservations/{orderId}',
+    summary: "Release an order's held stock (again: no change)",
+    request: { params: orderId },
+    responses: { 204: { description: 'Released' } },
+  });
+  docs.route({
+    ...reservations,
+    method: 'post',
+    path: '/inventory/reservations/{orderId}/commit',
+    summary: 'Commit held stock as shipped (again: no change)',
+    request: { params: orderId },
+    responses: { 200: json(reservation, 'The reservation, committed') },
+  });
+  const stock = { tags: ['stock'] };
+  const productId = idParams('productId');
+  docs.route({
+    ...stock,
+    method: 'get',
+    path: '/inventory',
+    summary: 'List stock levels by product id',
+    access: 'reader',
+    request: { query: levelListQuery },
+    responses: { 200: json(pageOf(level), 'A page of stock levels') },
+  });
+  docs.route({
+    ...stock,
+    method: 'get',
+    path: '/inventory/{productId}',
+    summary: "Read a product's stock level",
+    access: 'reader',
+    request: {
+      params: productId,
+      headers: z.object({
+        'If-None-Match': z.string().optional().describe('The ETag last read: 304 while it holds'),
+      }),
+    },
+    responses: {
+      200: levelAnswer('The stock level'),
+      304: { description: 'Unchanged since the ETag given' },
+    },
+  });
+  docs.route({
+    ...stock,
+    method: 'put',
+    path: '/inventory/{productId}',
+    summary: 'Set counted stock; below what is reserved is a 409, a stale If-Match a 412',
+    access: 'writer',
+    request: {
+      params: productId,
+      headers: z.object({ 'If-Match': ifMatchHeader }),
+      body: { ...json(stockInput), required: true },
+    },
+    responses: { 200: levelAnswer('The stock level as set') },
+  });
+  docs.route({
+    ...stock,
+    method: 'post',
+    path: '/inventory/{productId}/adjustments',
+    summary: 'Add or remove stock with a reason; below what is reserved is a 409',
+    access: 'writer',
+    request: { params: productId, body: { ...json(adjustmentInput), required: true } },
+    responses: { 200: levelAnswer('The stock level as adjusted') },
+  });
+  return docs.document();
+}
