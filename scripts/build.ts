@@ -29,20 +29,13 @@ export function buildableApps(root = ROOT): string[] {
 /** dist/<name>: the image's /app for one app. */
 export const outputOf = (app: string, root = ROOT) => path.join(root, 'dist', path.basename(app));
 
-/** Packages an app reads files from at run time, and which of their files: copied beside its bundle. */
-const RUNTIME_FILES: Record<string, Array<{ name: string; files: string[] }>> = {
-  gateway: [
-    {
-      name: 'swagger-ui-dist',
-      files: [
-        'package.json',
-        'swagger-ui-bundle.js',
-        'swagger-ui-standalone-preset.js',
-        'swagger-ui.css',
-        'favicon-32x32.png',
-      ],
-    },
-  ],
+/** Files of packages an app serves as they are, copied to <app>/<folder>/ beside its bundle. */
+const SERVED_FILES: Record<string, { from: string; folder: string; files: string[] }> = {
+  gateway: {
+    from: 'node_modules/swagger-ui-dist',
+    folder: 'swagger-ui',
+    files: ['swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'swagger-ui.css', 'favicon-32x32.png'],
+  },
 };
 
 const isTypeScript = (name: string) => /\.[cm]?ts$/.test(name);
@@ -89,9 +82,9 @@ export async function bundle(app: string): Promise<void> {
     logLevel: 'warning',
   });
   for (const asset of assetsOf(app)) cpSync(path.join(ROOT, app, asset), path.join(out, app, asset));
-  for (const { name, files } of RUNTIME_FILES[path.basename(app)] ?? []) {
-    const from = path.join(ROOT, 'node_modules', name);
-    for (const file of files) cpSync(path.join(from, file), path.join(out, 'node_modules', name, file));
+  const served = SERVED_FILES[path.basename(app)];
+  for (const file of served?.files ?? []) {
+    cpSync(path.join(ROOT, served!.from, file), path.join(out, app, served!.folder, file));
   }
   if (MIGRATING.has(app)) {
     mkdirSync(path.join(out, 'docs'), { recursive: true });

@@ -3,8 +3,10 @@
 // (no CDN); each document is fetched from its service when the page asks.
 // Swagger UI rather than Scalar: Scalar's current packages need Node 22, and
 // swagger-ui-dist is a static build with no Node engine of its own.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AccessPolicy } from '@supply/service-kit/auth';
 import { NotFound, Unavailable } from '@supply/service-kit/errors';
 import axios from 'axios';
@@ -18,8 +20,10 @@ export function docsArePublic(policy: AccessPolicy): AccessPolicy {
   return (req) => (req.path === DOCS_PATH || req.path.startsWith(`${DOCS_PATH}/`) ? 'public' : policy(req));
 }
 
-/** swagger-ui-dist's folder: node_modules in the sources, a copy beside the bundle in an image. */
+/** Swagger UI's files: a copy beside the bundle in an image (scripts/build.ts), the package in the sources. */
 function swaggerUiDir(): string {
+  const copy = fileURLToPath(new URL('../swagger-ui', import.meta.url));
+  if (existsSync(copy)) return copy;
   return path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
