@@ -8,7 +8,7 @@ export const REFRESH_MS = 30_000;
 
 export function usePagedQuery<Data, Row, Extra extends Record<string, unknown>>(
   query: TypedDocumentNode<Data, PageVariables & Extra>,
-  options: { variables: Extra; first: number; list: (data: Data) => Page<Row> },
+  options: { variables: Extra; first: number; list: (data: Data) => Page<Row> | null },
 ) {
   // The cursors of the pages before this one: the last is this page's `after`.
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
@@ -20,7 +20,8 @@ export function usePagedQuery<Data, Row, Extra extends Record<string, unknown>>(
     } as PageVariables & Extra,
     pollInterval: REFRESH_MS,
   });
-  const page = data ? options.list(data) : undefined;
+  // A root list is null when its service did not answer; the error says why.
+  const page = data ? (options.list(data) ?? undefined) : undefined;
   const endCursor = page?.pageInfo.endCursor;
   return {
     rows: page?.edges.map((edge) => edge.node) ?? [],

@@ -36,7 +36,7 @@ export const WATCHED_SHIPMENTS: ShipmentStatus[] = ['IN_TRANSIT', 'EXCEPTION'];
 const countOf = (list: 'orders' | 'shipments', status: string) =>
   `${list}_${status}: ${list}(status: ${status}, first: ${COUNT_LIMIT}) { edges { node { id } } pageInfo { hasNextPage } }`;
 
-export const COUNTS: TypedDocumentNode<Record<string, Counted>> = gql(
+export const COUNTS: TypedDocumentNode<Record<string, Counted | null>> = gql(
   `query Counts { ${[
     ...ORDER_STATUSES.map((status) => countOf('orders', status)),
     ...WATCHED_SHIPMENTS.map((status) => countOf('shipments', status)),
@@ -44,7 +44,7 @@ export const COUNTS: TypedDocumentNode<Record<string, Counted>> = gql(
 );
 
 /** A count from the Counts answer: its number, and whether there are more than that. */
-export function countIn(data: Record<string, Counted> | undefined, list: string, status: string) {
+export function countIn(data: Record<string, Counted | null> | undefined, list: string, status: string) {
   const page = data?.[`${list}_${status}`];
   return page ? { count: page.edges.length, more: page.pageInfo.hasNextPage } : undefined;
 }
@@ -63,7 +63,7 @@ export interface LowStockProduct {
   inventory: StockLevel;
 }
 
-export const LOW_STOCK: TypedDocumentNode<{ products: Page<LowStockProduct> }, PageVariables> = gql`
+export const LOW_STOCK: TypedDocumentNode<{ products: Page<LowStockProduct> | null }, PageVariables> = gql`
   query LowStock($first: Int!, $after: String) {
     products(lowStockOnly: true, first: $first, after: $after) {
       edges {
@@ -90,7 +90,7 @@ export interface ShipmentRow {
 }
 
 export const SHIPMENTS: TypedDocumentNode<
-  { shipments: Page<ShipmentRow> },
+  { shipments: Page<ShipmentRow> | null },
   PageVariables & { status: ShipmentStatus }
 > = gql`
   query Shipments($status: ShipmentStatus!, $first: Int!, $after: String) {
@@ -120,7 +120,7 @@ export interface FailedOrderRow {
   createdAt: string;
 }
 
-export const FAILED_ORDERS: TypedDocumentNode<{ orders: Page<FailedOrderRow> }, PageVariables> = gql`
+export const FAILED_ORDERS: TypedDocumentNode<{ orders: Page<FailedOrderRow> | null }, PageVariables> = gql`
   query FailedOrders($first: Int!, $after: String) {
     orders(status: FAILED, first: $first, after: $after) {
       edges { node { id customer { name } totalCents currency failureReason createdAt } }

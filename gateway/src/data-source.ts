@@ -1,10 +1,11 @@
 // How the gateway calls one subgraph: with its own service key, the caller's
-// request id and authorization passed on beside it, each fetch bounded in time, and every failure
+// request id, authorization and deadline passed on beside it, each fetch bounded in time, and every failure
 // turned into a coded error that names the subgraph but never its address.
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import { currentContext } from '@supply/service-kit/context';
+import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from '@supply/service-kit/deadline';
 import type { Logger } from '@supply/service-kit/logger';
 import { subgraphFetches } from '@supply/service-kit/metrics';
 import { injectTraceparent } from '@supply/service-kit/telemetry';
@@ -50,6 +51,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   override willSendRequest({ request }: ProcessOptions): void {
     // Inside @apollo/gateway's fetch span: the subgraph's spans become its children.
     if (request.http) injectTraceparent(request.http.headers);
+    // The subgraph settles its work (an order placed or failed) while this side still waits.
+    const left = Math.min(this.timeoutMs, remainingMs() ?? Number.POSITIVE_INFINITY);
+    request.http?.headers.set(DEADLINE_HEADER, String(Math.max(1, Math.floor(left - HOP_MARGIN_MS))));
     const context = currentContext();
     if (!context) return;
     const headers = request.http?.headers;

@@ -190,6 +190,27 @@ describe('a failing subgraph', () => {
     });
   });
 
+  it('frozen: lists from the other subgraphs still come, its own list is null with SERVICE_UNAVAILABLE', async () => {
+    await withSubgraphAt('LOGISTICS_SERVICE_URL', hung.url, async (broken) => {
+      const { status, body } = await graphql(
+        broken.url,
+        '{ shipments(first: 1) { edges { node { id } } } customers(first: 1) { edges { node { name } } } }',
+      );
+      expect(status).toBe(200);
+      expect(body.data).toEqual({
+        shipments: null,
+        customers: { edges: [{ node: { name: 'Ada Lovelace' } }] },
+      });
+      expect(body.errors).toEqual([
+        {
+          message:
+            'The logistics subgraph did not answer within 500 ms; its fields are missing from this answer',
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        },
+      ]);
+    });
+  });
+
   it('stopped (its port closed): the other subgraphs answer, its field is null with SERVICE_UNAVAILABLE', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     await withSubgraphAt('CRM_API_URL', closed, async (broken) => {

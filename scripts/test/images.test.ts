@@ -133,6 +133,7 @@ async function createRole(): Promise<void> {
   await db.query(`GRANT ALL ON SCHEMA public TO ${role.name}`);
   await db.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role.name}`);
   await db.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role.name}`);
+  await db.query(`GRANT ALL ON ALL FUNCTIONS IN SCHEMA public TO ${role.name}`);
   const url = new URL(db.url);
   url.username = role.name;
   url.password = role.password;

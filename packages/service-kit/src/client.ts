@@ -2,9 +2,16 @@
 // backoff for calls that are safe to repeat, the request id passed on, and
 // a neighbour's problem+json answer turned back into the same DomainError.
 import type { Span } from '@opentelemetry/api';
-import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
+import axios, {
+  type AxiosError,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type InternalAxiosRequestConfig,
+  isAxiosError,
+} from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { currentContext } from './context.ts';
+import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from './deadline.ts';
 import {
   Conflict,
   type DomainError,
@@ -66,6 +73,8 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
   });
   const spans = new WeakMap<object, Span>();
   client.interceptors.request.use((config) => {
+    // First: a call past the deadline is never sent, so it opens no span either.
+    boundByDeadline(options.name, config);
     const carrier: Record<string, string> = {};
     const span = startClientSpan(`${config.method?.toUpperCase()} ${options.name}`, carrier);
     if (span) spans.set(config, span);
@@ -89,6 +98,19 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
     },
   );
   return client;
+}
+
+/**
+ * Each try waits no longer than what is left of the request's deadline, and
+ * tells the neighbour a little less, so its answer (a failure included)
+ * arrives while this side still waits. Past the deadline nothing is sent.
+ */
+function boundByDeadline(service: string, config: InternalAxiosRequestConfig): void {
+  const left = remainingMs();
+  if (left === undefined) return;
+  if (left <= HOP_MARGIN_MS) throw new Unavailable(`${service} was not called: the deadline has passed`);
+  config.timeout = Math.min(config.timeout || Number.POSITIVE_INFINITY, left);
+  config.headers.set(DEADLINE_HEADER, String(Math.floor(config.timeout - HOP_MARGIN_MS)));
 }
 
 function toDomainError(service: string, error: unknown): unknown {

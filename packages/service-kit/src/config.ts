@@ -111,6 +111,7 @@ const envSchema = z.object({
   ORDER_SERVICE_URL: httpUrl('http://localhost:6000'),
   SERVICE_TIMEOUT_MS: positiveInt(3000),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  ORDER_TIMEOUT_MS: positiveInt(10_000),
   SUBGRAPH_DEDUPLICATION: flag,
   GRAPHQL_SANDBOX: flag,
   API_KEYS: apiKeys,
@@ -137,6 +138,11 @@ export interface Config {
    * a mutation's subgraph may itself wait on its neighbours, with retries.
    */
   subgraphTimeoutMs: number;
+  /**
+   * How long a caller waits for an order to be placed: crm-api waits this long
+   * for order-service, which settles the order (confirmed or failed) within it.
+   */
+  orderTimeoutMs: number;
   /**
    * Whether the gateway shares one subgraph fetch among identical queries in
    * flight (same subgraph, operation, variables and authorization). On unless
@@ -194,6 +200,7 @@ export function loadConfig(
     },
     serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    orderTimeoutMs: e.ORDER_TIMEOUT_MS,
     subgraphDeduplication: e.SUBGRAPH_DEDUPLICATION ?? true,
     graphqlSandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV !== 'production',
     apiKeys: e.API_KEYS,

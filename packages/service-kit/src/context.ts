@@ -1,5 +1,5 @@
 // What one incoming request carries through every await: its id (for logs
-// and for the calls it makes) and the caller's identity.
+// and for the calls it makes), the caller's identity and its deadline.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Role } from './config.ts';
 
@@ -15,6 +15,8 @@ export interface Caller {
 export interface RequestContext {
   requestId: string;
   caller: Caller;
+  /** When the caller stops waiting (epoch ms, this process's clock); see deadline.ts. */
+  deadline?: number;
   /** Database statements this request may still send; unlimited when unset. */
   statementsLeft?: number;
 }

@@ -19,7 +19,12 @@ export interface DatabaseOptions {
   logger: Logger;
   /** Called once per SQL statement sent (tests count statements with it). */
   onQuery?: (sql: string) => void;
+  /** The server's bound on one statement (15 s unless given). */
+  statementTimeoutMs?: number;
 }
+
+const STATEMENT_TIMEOUT_MS = 15_000;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
 /** A read sent as a named prepared statement: `text` with $1, $2 … placeholders. */
 export interface Statement {
@@ -47,6 +52,9 @@ export function openDatabase(options: DatabaseOptions): Database {
     max: options.poolSize,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // No statement runs, and no transaction sits idle, long enough to hold locks others wait on.
+    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // A connection the server drops (restart, failover) is replaced on the next query.
   pool.on('error', (error) => options.logger.warn(lostBecause(error), 'idle database connection lost'));

@@ -11,6 +11,7 @@ import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { corsPolicy } from './cors.ts';
+import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
@@ -163,7 +164,8 @@ function requestContext(config: Config): RequestHandler {
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
-    runWithContext({ requestId, caller: { role, authorization } }, next);
+    const deadline = deadlineFromHeader(req.headers[DEADLINE_HEADER]);
+    runWithContext({ requestId, caller: { role, authorization }, deadline }, next);
   };
 }
 

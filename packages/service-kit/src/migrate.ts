@@ -13,11 +13,15 @@ const BASELINE = '0000_baseline';
 const SAMPLE_DATA = 'sample-data';
 // pg_advisory_lock key: any constant shared by every process of the system.
 const LOCK_KEY = 7_216_053_001;
+const LOCK_WAIT_MS = 60_000;
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export interface MigrateOptions {
   databaseUrl: string;
   logger: Pick<Logger, 'info'>;
   sampleData?: boolean;
+  /** How long to wait for another process's migration or a table's lock (default 60 s). */
+  lockWaitMs?: number;
 }
 
 export interface MigrateResult {
@@ -31,7 +35,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   await client.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    // Waiting for the lock, or for a table a running service holds, ends with an error, not a hang.
+    const waitMs = Math.floor(options.lockWaitMs ?? LOCK_WAIT_MS);
+    await client.query(`SET lock_timeout = ${waitMs}`);
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]).catch((error: { code?: string }) => {
+      if (error.code !== LOCK_NOT_AVAILABLE) throw error;
+      throw new Error(`Another process has held the migration lock for ${waitMs} ms; giving up`);
+    });
     await client.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
          version    text PRIMARY KEY,

@@ -20,6 +20,8 @@ export interface BuiltService {
   app: Express;
   /** Stops what the service runs besides HTTP (sweeps, GraphQL server). */
   close?: () => Promise<void>;
+  /** Resolves when the work it starts with (a first sweep) is done; tests wait for it to measure. */
+  settled?: Promise<void>;
 }
 
 export interface ServiceSpec {

@@ -78,3 +78,10 @@ it('closes its connections on close, also when only read() has used them', async
   await readsOnly.close();
   expect(await waitFor(async () => (await connections()) === before, 'the connection to close')).toBe(true);
 });
+
+it('bounds every statement and every idle transaction on its connections', async () => {
+  const [settings] = await db.prisma.$queryRaw<Array<{ statement: string; idle: string }>>`
+    SELECT current_setting('statement_timeout') AS statement,
+      current_setting('idle_in_transaction_session_timeout') AS idle`;
+  expect(settings).toEqual({ statement: '15s', idle: '10s' });
+});

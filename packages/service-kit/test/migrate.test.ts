@@ -7,6 +7,7 @@ import { sqlState } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
 import { type MigrateResult, migrate } from '@supply/service-kit/migrate';
 import { adminQuery, createTestDatabase, databaseUrl, quoteIdent } from '@supply/test-support/database';
+import pg from 'pg';
 
 const logger = createLogger('test', 'silent');
 
@@ -199,5 +200,52 @@ describe('migrate on a database from before 0002', () => {
       `SELECT pg_typeof(response_body)::text AS type, response_body::text AS body FROM idempotency_keys`,
     );
     expect(rows).toEqual([{ type: 'json', body: '{"id": 7, "status": "confirmed"}' }]);
+  });
+});
+
+describe('migrate on a database from before 0003', () => {
+  it('gives idempotency keys a lease (ones in progress count as expired) and lets a cancelled shipment be reported', async () => {
+    const url = await emptyDatabase('0003');
+    await migrate({ databaseUrl: url, logger });
+    // The database as 0002 left it.
+    await adminQuery(
+      url,
+      `ALTER TABLE idempotency_keys DROP COLUMN locked_by, DROP COLUMN locked_until;
+       ALTER TABLE shipment_reports DROP CONSTRAINT shipment_reports_status_check;
+       ALTER TABLE shipment_reports ADD CONSTRAINT shipment_reports_status_check
+         CHECK (status IN ('in_transit', 'delivered'));
+       DELETE FROM schema_migrations WHERE version = '0003_order_edges';
+       INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'k1', repeat('a', 64));`,
+    );
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0003_order_edges']);
+    const keys = await adminQuery(
+      url,
+      'SELECT locked_by, locked_until <= now() AS expired FROM idempotency_keys',
+    );
+    expect(keys.rows).toEqual([{ locked_by: '', expired: true }]);
+    const check = await adminQuery<{ def: string }>(
+      url,
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'shipment_reports_status_check'`,
+    );
+    expect(check.rows[0]?.def).toContain('cancelled');
+  });
+});
+
+describe('a migration lock held by another process', () => {
+  it('is waited for a bounded time, then migrate fails saying so', async () => {
+    const url = await emptyDatabase('lock');
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(7216053001)');
+      await expect(migrate({ databaseUrl: url, logger, lockWaitMs: 300 })).rejects.toThrow(
+        /held the migration lock for 300 ms/,
+      );
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -94,6 +94,8 @@ export async function startService(options: StartOptions): Promise<StartedServic
     },
   });
   const service = await options.build({ config, logger, db });
+  // What a service does at start-up (order-service's first recovery sweep) is not a test's to count.
+  await service.settled;
   const server = await listen(service.app, config.port, '127.0.0.1');
   server.server.on('request', (req: { method?: string; url?: string }) =>
     requests.add(`${req.method} ${req.url}`),

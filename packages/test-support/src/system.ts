@@ -16,8 +16,10 @@ export interface SystemOptions {
   db?: TestDatabase;
   /** Fills a fresh database before the services start. */
   seed?: (db: TestDatabase) => Promise<unknown>;
-  /** Point order-service at this logistics URL instead (a stopped or hung one). */
+  /** Point order-service at this logistics URL instead (a stopped, hung or slow one). */
   logisticsUrl?: string;
+  /** Point order-service at this inventory URL instead (a slow one). */
+  inventoryUrl?: string;
   /** SERVICE_TIMEOUT_MS of order-service; failure tests bound it tightly. */
   timeoutMs?: number;
   recovery?: RecoveryOptions;
@@ -64,7 +66,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     port: ordersPort,
     env: {
       ...env,
-      INVENTORY_SERVICE_URL: inventory.url,
+      INVENTORY_SERVICE_URL: options.inventoryUrl ?? inventory.url,
       LOGISTICS_SERVICE_URL: options.logisticsUrl ?? logistics.url,
       ...(options.timeoutMs && { SERVICE_TIMEOUT_MS: String(options.timeoutMs) }),
     },

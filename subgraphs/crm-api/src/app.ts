@@ -32,7 +32,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
       { name: 'order-service', check: () => orderService.get('/healthz', { 'axios-retry': { retries: 0 } }) },
     ],
   });
-  app.use(customerRoutes(customers, ordersFrontDoor(orderService, customers)));
+  app.use(customerRoutes(customers, ordersFrontDoor(orderService, customers, config.orderTimeoutMs)));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,

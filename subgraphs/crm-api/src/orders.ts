@@ -1,7 +1,6 @@
 // The front door legacy CRM systems use for orders. crm-api decides nothing
 // about orders: it accepts the legacy one-line shape too, and hands every
 // request to order-service, whose answer it passes back as it is.
-import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from '@supply/service-kit/client';
 import type { Page } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
@@ -31,12 +30,21 @@ export interface Order {
   [field: string]: unknown;
 }
 
-export function ordersFrontDoor(orderService: AxiosInstance, customers: CustomersDomain) {
+export function ordersFrontDoor(
+  orderService: AxiosInstance,
+  customers: CustomersDomain,
+  orderTimeoutMs: number,
+) {
   return {
-    /** Places the order; the caller's key, or one of crm-api's own, makes retries safe. */
-    async place(body: unknown, idempotencyKey: string | undefined): Promise<Order> {
+    /**
+     * Places the order under its key. Waits the whole order timeout, once:
+     * order-service settles the order within it, so its answer is the order's fate.
+     */
+    async place(body: unknown, idempotencyKey: string): Promise<Order> {
       const { data } = await orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
-        headers: { 'Idempotency-Key': idempotencyKey ?? `crm-${randomUUID()}` },
+        headers: { 'Idempotency-Key': idempotencyKey },
+        timeout: orderTimeoutMs,
+        'axios-retry': { retries: 0 },
       });
       return data;
     },

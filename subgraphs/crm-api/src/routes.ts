@@ -1,4 +1,5 @@
 // REST -> domain calls, nothing more.
+import { randomUUID } from 'node:crypto';
 import { listQuerySchema } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
@@ -40,7 +41,10 @@ export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDo
   });
 
   router.post('/orders', async (req, res) => {
-    const order = await orders.place(req.body, req.get('idempotency-key'));
+    // A caller that sent no key gets the one made up for it, to retry with whatever the answer.
+    const key = req.get('idempotency-key') ?? `crm-${randomUUID()}`;
+    res.set('Idempotency-Key', key);
+    const order = await orders.place(req.body, key);
     res.status(201).location(`/orders/${order.id}`).json(order);
   });
 

@@ -77,6 +77,22 @@ describe('POST /orders', () => {
     const other = await crm.post('/orders', { ...body, quantity: 4 }, headers);
     expect(other.status).toBe(422);
   });
+
+  it('answers the key it made up for a caller that sent none, and a retry with it places nothing more', async () => {
+    const body = { customerId: WITH_ADDRESS, productId: GIZMO, quantity: 1 };
+    const first = await crm.post('/orders', body);
+    expect(first.status).toBe(201);
+    const key = first.headers['idempotency-key'];
+    expect(key).toMatch(/^crm-[0-9a-f-]{36}$/);
+    const retry = await crm.post('/orders', body, { headers: { 'Idempotency-Key': key } });
+    expect(retry.status).toBe(201);
+    expect(retry.data.id).toBe(first.data.id);
+    expect(retry.headers['idempotency-key']).toBe(key);
+    // A refused request carries its key too.
+    const refused = await crm.post('/orders', { ...body, customerId: 999 });
+    expect(refused.status).toBe(404);
+    expect(refused.headers['idempotency-key']).toMatch(/^crm-/);
+  });
 });
 
 describe('GET /orders/:id and GET /customers/:id/orders', () => {

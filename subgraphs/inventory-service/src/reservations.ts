@@ -54,9 +54,13 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   return refusing({ foreignKey: orderMissing }, () =>
     inTransaction(db, async (tx) => {
       // Claiming the order first makes a concurrent repeat wait on the primary
-      // key until this transaction ends, then read what it left.
+      // key until this transaction ends, then read what it left. The order's row is
+      // shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a reservation that lands
+      // after its saga gave up) holds no stock, and one failing now waits for this one.
       const [claimed] = await tx.$queryRaw<ReservationRow[]>`
-        INSERT INTO reservations (order_id) VALUES (${orderId}) ON CONFLICT (order_id) DO NOTHING
+        INSERT INTO reservations (order_id) SELECT ${orderId}::int
+        WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
+        ON CONFLICT (order_id) DO NOTHING
         RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
       if (!claimed) return answerRepeat(tx, orderId, items);
       await holdStock(tx, items);
@@ -83,7 +87,14 @@ function mergeItems(items: StockItem[]): StockItem[] {
 
 async function answerRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
   const existing = await findReservation(tx, orderId);
-  if (!existing) throw new NotFound(`Order ${orderId} does not exist`);
+  if (!existing) {
+    const [order] = await tx.$queryRaw<Array<{ status: string | null }>>`
+      SELECT order_status_for_work(${orderId}) AS status`;
+    if (!order?.status) throw new NotFound(`Order ${orderId} does not exist`);
+    throw new Conflict(`Order ${orderId} is ${order.status}; it holds no stock`, {
+      currentStatus: order.status,
+    });
+  }
   const same =
     existing.items.length === items.length &&
     existing.items.every(

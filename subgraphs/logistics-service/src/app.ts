@@ -10,7 +10,7 @@ import { createLoaders } from './loaders.ts';
 import { openApiDocument } from './openapi.ts';
 import { createReportOutbox, DEFAULT_REPORT_OPTIONS } from './reports.ts';
 import { type Context, resolvers } from './resolvers.ts';
-import { shipmentRoutes } from './routes.ts';
+import { reportRoutes, shipmentRoutes } from './routes.ts';
 import { shipmentsDomain } from './shipments.ts';
 import type { Carrier } from './shipping-rules.ts';
 
@@ -26,8 +26,11 @@ export interface AppOptions {
 }
 
 // Booking a label is order-service's step of placing an order: the service key (admin) only.
+// The parked reports are for operators only.
 const access: AccessPolicy = (req) =>
-  req.method === 'POST' && req.path === '/shipments' ? 'admin' : defaultPolicy(req);
+  (req.method === 'POST' && req.path === '/shipments') || req.path.startsWith('/shipment-reports')
+    ? 'admin'
+    : defaultPolicy(req);
 
 export async function buildApp(
   { config, logger, db }: ServiceDeps,
@@ -62,7 +65,7 @@ export async function buildApp(
     access,
     readiness: [{ name: 'database', check: db.ping }],
   });
-  app.use(shipmentRoutes(shipments));
+  app.use(shipmentRoutes(shipments), reportRoutes(reports));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,

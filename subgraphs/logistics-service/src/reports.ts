@@ -7,7 +7,7 @@ import { type Database, Prisma, type Transaction } from '@supply/service-kit/dat
 import type { Logger } from '@supply/service-kit/logger';
 import { type OutboxState, watchOutbox } from '@supply/service-kit/metrics';
 
-export const reportedStatuses = ['in_transit', 'delivered'] as const;
+export const reportedStatuses = ['in_transit', 'delivered', 'cancelled'] as const;
 export type ReportedStatus = (typeof reportedStatuses)[number];
 
 export function isReported(status: string): status is ReportedStatus {
@@ -35,9 +35,11 @@ export function retryDelayMs(attempts: number, baseMs: number, capMs: number): n
 type Outcome = { kind: 'landed' } | { kind: 'retry'; error: string } | { kind: 'rejected'; error: string };
 
 /**
- * What an answer from order-service means. 2xx: accepted. 4xx: it will never
- * accept this report, except 401/403 (a key being rotated), 408, 425 and 429,
- * which say "not now". Anything else says nothing about the outcome: retry.
+ * What an answer from order-service means. 2xx: accepted (a move the order
+ * already made included). 4xx: it can never apply, and the report is parked
+ * for an operator, except 401/403 (a key being rotated), 408, 425 and 429,
+ * which say "not now". Anything else, 503 "the order is still being placed"
+ * among them, says "later": retry.
  */
 export function classifyAnswer(status: number, body: unknown): Outcome {
   if (status >= 200 && status < 300) return { kind: 'landed' };
@@ -48,6 +50,16 @@ export function classifyAnswer(status: number, body: unknown): Outcome {
   );
   const final = status >= 400 && status < 500 && ![401, 403, 408, 425, 429].includes(status);
   return { kind: final ? 'rejected' : 'retry', error };
+}
+
+export interface ParkedReport {
+  id: number;
+  shipmentId: number;
+  orderId: number;
+  status: ReportedStatus;
+  attempts: number;
+  reason: string | null;
+  parkedAt: Date;
 }
 
 interface ClaimedReport {
@@ -135,7 +147,7 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
       err: outcome.error,
     };
     if (outcome.kind === 'rejected') {
-      logger.error(log, 'order-service refused a shipment report; it will not be sent again');
+      logger.error(log, 'order-service refused a shipment report; it is parked until replayed');
       await db.prisma.$executeRaw`
         UPDATE shipment_reports
         SET rejected_at = now(), attempts = attempts + 1, last_error = ${outcome.error} ${where}`;
@@ -202,6 +214,24 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
     /** Fire and forget: sends the shipment's due reports now, never failing the caller. */
     dispatchSoon(shipmentId: number): void {
       if (!closed) void track(() => drain(shipmentId));
+    },
+
+    /** Reports order-service refused, newest first, with the reason. */
+    parked(): Promise<ParkedReport[]> {
+      return db.prisma.$queryRaw<ParkedReport[]>`
+        SELECT id, shipment_id AS "shipmentId", order_id AS "orderId", status, attempts,
+          last_error AS "reason", rejected_at AS "parkedAt"
+        FROM shipment_reports WHERE rejected_at IS NOT NULL ORDER BY rejected_at DESC, id DESC LIMIT 100`;
+    },
+
+    /** Sends a parked report again, now; false when there is no such parked report. */
+    async replay(id: number): Promise<boolean> {
+      const [row] = await db.prisma.$queryRaw<Array<{ shipmentId: number }>>`
+        UPDATE shipment_reports SET rejected_at = NULL, next_attempt_at = now()
+        WHERE id = ${id} AND rejected_at IS NOT NULL
+        RETURNING shipment_id AS "shipmentId"`;
+      if (row && !closed) void track(() => drain(row.shipmentId));
+      return row !== undefined;
     },
 
     /** Starts the periodic sweep over every due report, and reports the backlog at each scrape. */

@@ -1,8 +1,11 @@
 // REST -> domain calls, nothing more.
+
+import { NotFound } from '@supply/service-kit/errors';
 import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ReportOutbox } from './reports.ts';
 import { createShipmentInput, type ShipmentsDomain, shipmentStatuses } from './shipments.ts';
 
 const status = z.enum(shipmentStatuses, { error: `must be one of ${shipmentStatuses.join(', ')}` });
@@ -36,6 +39,23 @@ export function shipmentRoutes(shipments: ShipmentsDomain): Router {
   router.patch('/shipments/:id', async (req, res) => {
     const id = parseId(req.params.id);
     res.json(await shipments.updateStatus(id, parse(statusInput, req.body).status));
+  });
+
+  return router;
+}
+
+/** The parked shipment reports, for operators (admin): list them, and send one again. */
+export function reportRoutes(reports: ReportOutbox): Router {
+  const router = Router();
+
+  router.get('/shipment-reports/parked', async (_req, res) => {
+    res.json({ items: await reports.parked() });
+  });
+
+  router.post('/shipment-reports/:id/replay', async (req, res) => {
+    const id = parseId(req.params.id);
+    if (!(await reports.replay(id))) throw new NotFound(`No parked shipment report ${id}`);
+    res.status(202).json({ id, replayed: true });
   });
 
   return router;

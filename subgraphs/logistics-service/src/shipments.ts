@@ -102,6 +102,22 @@ export function toShipment(row: ShipmentRow): Shipment {
   };
 }
 
+/** The order's live shipment, when a repeated booking asks for the same destination; else 409. */
+function sameDestination(live: ShipmentRow, input: CreateShipmentInput) {
+  const d = input.destination;
+  const same =
+    live.destinationLine1 === d.line1 &&
+    live.destinationCity === d.city &&
+    live.destinationPostalCode === d.postalCode &&
+    live.destinationCountry === d.country;
+  if (!same) {
+    throw new Conflict(`Order ${live.orderId} already has a live shipment, to another destination`, {
+      shipmentId: live.id,
+    });
+  }
+  return toShipment(live);
+}
+
 export interface ShipmentFilter {
   orderId?: number | undefined;
   status?: ShipmentStatus | undefined;
@@ -132,13 +148,16 @@ export function shipmentsDomain({
     for (let attempt = 1; ; attempt++) {
       try {
         // Every column, named as Prisma names them, so the answer needs no second read.
+        // The order's row is shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a booking that
+        // lands after its saga gave up) takes no shipment, and one failing now waits for this one.
         const rows = await db.prisma.$queryRaw<ShipmentRow[]>`
           INSERT INTO shipments (order_id, carrier, service_level, tracking_number, destination_line1,
             destination_city, destination_postal_code, destination_country, weight_grams, cost_cents,
             currency, estimated_delivery_date, created_at, updated_at)
-          VALUES (${input.orderId}, ${rules.carrier}, ${input.serviceLevel}, ${tracking(rules.carrier)},
+          SELECT ${input.orderId}::int, ${rules.carrier}, ${input.serviceLevel}, ${tracking(rules.carrier)},
             ${d.line1}, ${d.city}, ${d.postalCode}, ${d.country}, ${input.weightGrams}, ${rules.costCents},
-            ${rules.currency}, ${rules.estimatedDeliveryDate}::date, ${at}, ${at})
+            ${rules.currency}, ${rules.estimatedDeliveryDate}::date, ${at}, ${at}
+          WHERE order_status_for_work(${input.orderId}) NOT IN ('failed', 'cancelled')
           ON CONFLICT (order_id) WHERE status <> 'cancelled' DO NOTHING
           RETURNING id, order_id AS "orderId", carrier, service_level AS "serviceLevel",
             tracking_number AS "trackingNumber", status, destination_line1 AS "destinationLine1",
@@ -155,6 +174,18 @@ export function shipmentsDomain({
         // The order's live shipment is the arbiter above, so a unique violation here is the tracking number.
         if (state !== SQLSTATE.uniqueViolation || attempt >= TRACKING_ATTEMPTS) throw error;
       }
+    }
+  }
+
+  /** Why nothing was booked when the order has no live shipment: it is missing, failed or cancelled. */
+  async function refuseUnbookable(orderId: number): Promise<void> {
+    const [order] = await db.prisma.$queryRaw<Array<{ status: string | null }>>`
+      SELECT order_status_for_work(${orderId}) AS status`;
+    if (!order?.status) throw new NotFound(`Order ${orderId} does not exist`);
+    if (order.status === 'failed' || order.status === 'cancelled') {
+      throw new Conflict(`Order ${orderId} is ${order.status}; it takes no shipment`, {
+        currentStatus: order.status,
+      });
     }
   }
 
@@ -195,7 +226,8 @@ export function shipmentsDomain({
         const live = await db.prisma.shipment.findFirst({
           where: { orderId: input.orderId, status: { not: 'cancelled' } },
         });
-        if (live) return { shipment: toShipment(live), created: false };
+        if (live) return { shipment: sameDestination(live, input), created: false };
+        await refuseUnbookable(input.orderId);
         if (attempt >= BOOKING_ATTEMPTS) {
           throw new Conflict(`Order ${input.orderId}'s shipment is changing; try again`);
         }

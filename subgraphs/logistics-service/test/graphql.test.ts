@@ -190,7 +190,8 @@ describe('entity references', () => {
     const representations = orderIds.map((id) => ({ __typename: 'Order', id: String(id) }));
     logistics.queries.reset();
     const { body } = await gql(entities, { representations });
-    expect(logistics.queries.count).toBe(1);
+    // The cancellations' reports to order-service go out meanwhile: background, not this query's.
+    expect(logistics.queries.statements.filter((sql) => !/\bshipment_reports\b/.test(sql))).toHaveLength(1);
     const orders = body.data._entities as Array<{
       id: string;
       shipment: { id: string; status: string } | null;

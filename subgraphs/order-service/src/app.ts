@@ -25,7 +25,7 @@ export async function buildApp(
   recovery: RecoveryOptions = { pendingTimeoutMs: 60_000, intervalMs: 30_000 },
 ): Promise<BuiltService> {
   const calls = neighbours(config, logger);
-  const orders = supplyOrders(db, calls, logger);
+  const orders = supplyOrders(db, calls, logger, { orderTimeoutMs: config.orderTimeoutMs });
   const app = createHttpApp({
     openApi: openApiDocument,
     rateLimitStore: db.pool,
@@ -43,10 +43,11 @@ export async function buildApp(
     context: async () => ({ orders, loaders: createLoaders(db, orders) }),
   });
   finishApp(app, logger);
-  const sweep = orderRecovery(db, orders.placing, logger, recovery);
-  sweep.start();
+  const sweep = orderRecovery(db, orders, logger, recovery);
+  const settled = sweep.start();
   return {
     app,
+    settled,
     close: async () => {
       await sweep.stop();
       await graphql.stop();

@@ -3,11 +3,12 @@
 // Any step that fails undoes the ones before it: the reservation is released,
 // a booked shipment cancelled, and the order kept as failed with its reason.
 import type { Database } from '@supply/service-kit/database';
-import { Conflict, DomainError, NotFound, Unprocessable } from '@supply/service-kit/errors';
+import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/deadline';
+import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
 import { countOrder } from '@supply/service-kit/metrics';
-import { addressSchema, idSchema } from '@supply/service-kit/validation';
+import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { ClaimedKey } from './idempotency.ts';
 import type { Neighbours } from './neighbours.ts';
@@ -55,6 +56,19 @@ function mergeLines(items: PlaceOrderInput['items']) {
   return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** How much of its deadline the saga keeps back to fail the order and undo its steps. */
+const UNDO_RESERVE_MS = 2_000;
+
+interface Recorded {
+  order: Order & {
+    items: Array<{ orderId: number; productId: number; quantity: number; unitPriceCents: number }>;
+  };
+  pending: StatusChange;
+  lines: Array<{ productId: number; quantity: number; unitPriceCents: number }>;
+  address: AddressInput;
+  weightGrams: number;
+}
+
 export function orderPlacing({ db, neighbours, logger }: Deps) {
   const { prisma } = db;
 
@@ -91,7 +105,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
    * Records the priced order as pending with its items and first history row,
    * and links its Idempotency-Key to it: one statement, so all of it or none.
    */
-  async function record(input: PlaceOrderInput, claim: ClaimedKey | undefined) {
+  async function record(input: PlaceOrderInput, claim: ClaimedKey | undefined): Promise<Recorded> {
     const priced = await price(input);
     const { address, lines } = priced;
     const [row] = await prisma.$queryRaw<Array<Order & { changedAt: Date; linked: boolean }>>`
@@ -113,6 +127,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       ), linked AS (
         UPDATE idempotency_keys k SET order_id = o.id FROM o
         WHERE k.scope = ${claim?.scope ?? null} AND k.key = ${claim?.key ?? null}
+          AND k.locked_by = ${claim?.owner ?? null} AND k.state = 'in_progress'
         RETURNING k.key
       )
       SELECT o.id, o.customer_id AS "customerId", o.status, o.service_level AS "serviceLevel",
@@ -124,10 +139,10 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       FROM o, history`;
     if (!row) throw new Error('recording the order returned no row');
     const { changedAt, linked, ...order } = row;
-    // Let go meanwhile (recovery takes a claim this old as abandoned): stop before reserving
+    // Taken over meanwhile (this process stalled past its lease): stop before reserving
     // anything; the pending order is failed by recovery like any other left pending.
     if (claim && !linked)
-      throw new Error(`Idempotency-Key ${claim.key} was let go before its order was recorded`);
+      throw new Error(`Idempotency-Key ${claim.key} was taken over before its order was recorded`);
     const pending: StatusChange = { from: null, to: 'pending', reason: null, at: changedAt };
     return {
       ...priced,
@@ -136,67 +151,104 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     };
   }
 
-  /** Undoes what the saga did for an order and keeps it as failed with the reason. */
-  async function fail(orderId: number, reason: string, shipmentId?: number): Promise<void> {
-    await compensate(orderId, shipmentId);
+  /**
+   * Keeps the order as failed with the reason, then undoes what the saga did.
+   * Failed first, under the row lock: from then on inventory and logistics
+   * refuse a reservation or booking for it that lands late.
+   */
+  async function fail(orderId: number, reason: string): Promise<void> {
     await transition(prisma, orderId, ['pending'], 'failed', reason);
+    await compensate(orderId);
   }
 
+  /** Cancels the order's live shipment and releases its stock; what fails is left to the recovery sweep. */
   async function compensate(orderId: number, shipmentId?: number): Promise<void> {
-    const undo = [
-      shipmentId === undefined ? undefined : neighbours.cancelShipment(shipmentId),
+    const shipment =
+      shipmentId ??
+      (await prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } } }))?.id;
+    // Each call keeps its own timeout and retries, past the request's deadline: the order is
+    // already failed or cancelled, and what it holds is better given back before the answer.
+    const undo = pastDeadline(() => [
+      shipment === undefined ? undefined : neighbours.cancelShipment(shipment),
       neighbours.release(orderId),
-    ];
+    ]);
     for (const result of await Promise.allSettled(undo)) {
-      // Left for the recovery sweep, which releases what failed orders still hold.
       if (result.status === 'rejected')
         logger.warn({ orderId, err: result.reason }, 'compensation step failed');
     }
   }
 
+  /** Reserves and books within the saga's own deadline, which leaves time to fail and undo. */
+  async function steps(order: Recorded, input: PlaceOrderInput): Promise<ShipmentSummary> {
+    const orderId = order.order.id;
+    let step = 'reserving stock';
+    let metricStep = 'reserve';
+    try {
+      await neighbours.reserve(
+        orderId,
+        order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+      );
+      step = 'booking the shipment';
+      metricStep = 'ship';
+      return await neighbours.bookShipment({
+        orderId,
+        destination: order.address,
+        weightGrams: order.weightGrams,
+        serviceLevel: input.serviceLevel,
+      });
+    } catch (error) {
+      countOrder('failed', metricStep, error);
+      await fail(orderId, reasonFor(step, error));
+      throw error;
+    }
+  }
+
   return {
+    /**
+     * Places the order within the request's deadline: it ends confirmed (the
+     * answer is the order) or failed and undone (the answer is the error).
+     */
     async place(input: PlaceOrderInput, claim?: ClaimedKey): Promise<OrderView> {
-      const { order, pending, lines, address, weightGrams } = await record(input, claim);
+      const recorded = await record(input, claim);
+      const { order, pending } = recorded;
       const orderId = order.id;
       countOrder('placed');
-      try {
-        await neighbours.reserve(
-          orderId,
-          lines.map(({ productId, quantity }) => ({ productId, quantity })),
-        );
-      } catch (error) {
-        countOrder('failed', 'reserve', error);
-        await fail(orderId, reasonFor('reserving stock', error));
-        throw error;
+      const left = remainingMs() ?? Number.POSITIVE_INFINITY;
+      const shipment = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
+        steps(recorded, input),
+      );
+      if ((remainingMs() ?? 1) <= 0) {
+        countOrder('failed', 'confirm');
+        await fail(orderId, 'not confirmed before its deadline');
+        throw new Unavailable(`Order ${orderId} could not be confirmed in time; it was failed and undone`);
       }
-      let shipment: ShipmentSummary;
-      try {
-        shipment = await neighbours.bookShipment({
-          orderId,
-          destination: address,
-          weightGrams,
-          serviceLevel: input.serviceLevel,
-        });
-      } catch (error) {
-        countOrder('failed', 'ship', error);
-        await fail(orderId, reasonFor('booking the shipment', error));
-        throw error;
-      }
-      const { moved } = await transition(prisma, orderId, ['pending'], 'confirmed');
-      if (!moved) {
-        // Cancelled (or settled by recovery) while the saga ran: undo what it did.
+      const outcome = await transition(prisma, orderId, ['pending'], 'confirmed');
+      if (!outcome.moved) {
+        // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId, shipment.id);
-        throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        if (outcome.current === 'cancelled')
+          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
+      countOrder('confirmed');
       // Moved from pending, so its history is these two rows and its shipment the one just booked:
       // the answer is what reading the order back would give, without reading it.
-      countOrder('confirmed');
-      const { status, failureReason, updatedAt } = moved;
+      const { status, failureReason, updatedAt } = outcome.moved;
       return wholeOrder(
         toOrderSummary({ ...order, status, failureReason, updatedAt }),
         toShipmentSummary(shipment),
-        [pending, moved.change],
+        [pending, outcome.moved.change],
       );
+    },
+
+    /**
+     * Fails an order whose saga died (its process or its lease ended) and
+     * undoes what it held; true when this call failed it.
+     */
+    async abandon(orderId: number, reason: string): Promise<boolean> {
+      const { moved } = await transition(prisma, orderId, ['pending'], 'failed', reason);
+      if (moved) await compensate(orderId);
+      return moved !== null;
     },
     compensate,
   };

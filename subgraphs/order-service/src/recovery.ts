@@ -1,47 +1,43 @@
-// Crash recovery. An order left pending (the process died between saga steps)
-// is failed and what it held released; a failed or cancelled order whose
-// compensation did not get through (a neighbour was down) is released again
-// until it does. Runs at start-up and then periodically; every replica may
-// run it, as rows are claimed with FOR UPDATE SKIP LOCKED.
+// Crash recovery. An order left pending (its process died between saga steps)
+// is failed and what it held released; a key whose owner died is settled from
+// its order's final state; a failed or cancelled order whose compensation did
+// not get through (a neighbour was down) is released again until it is. Runs
+// at start-up and then periodically; every replica may run it. No network call
+// runs inside a transaction: work is claimed (a row lock or a lease) in one
+// statement that commits, then the neighbours are called. Clocks are the
+// database's.
 import type { Database } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
 import { recoverySweeps } from '@supply/service-kit/metrics';
-import { transition } from './orders.ts';
-import type { OrderPlacing } from './placing.ts';
+import { INTERRUPTED, type SupplyOrders } from './supply-orders.ts';
 
 export interface RecoveryOptions {
-  /** A pending order untouched for this long is taken as abandoned. */
+  /** A pending order untouched for this long, with no live key lease, is taken as abandoned. */
   pendingTimeoutMs: number;
   intervalMs: number;
 }
 
-const INTERRUPTED = 'interrupted before it was confirmed; stock released';
 const BATCH = 100;
 
-export function orderRecovery(db: Database, placing: OrderPlacing, logger: Logger, options: RecoveryOptions) {
+export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger, options: RecoveryOptions) {
   const { prisma } = db;
-  const cutoff = () => new Date(Date.now() - options.pendingTimeoutMs);
 
-  /** Fails one abandoned pending order; false when there is none left. */
-  async function settleOne(): Promise<boolean> {
-    return prisma.$transaction(
-      async (tx) => {
-        const [row] = await tx.$queryRaw<Array<{ id: number }>>`
-          SELECT id FROM orders WHERE status = 'pending' AND updated_at < ${cutoff()}
-          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`;
-        if (!row) return false;
-        const shipment = await tx.shipment.findFirst({
-          where: { orderId: row.id, status: { not: 'cancelled' } },
-        });
-        await placing.compensate(row.id, shipment?.id);
-        await transition(tx, row.id, ['pending'], 'failed', INTERRUPTED);
-        // The caller never got an answer: let a retry with the same key start afresh.
-        await tx.idempotencyKey.deleteMany({ where: { orderId: row.id, state: 'in_progress' } });
-        logger.warn({ orderId: row.id }, 'settled an order left pending');
-        return true;
-      },
-      { maxWait: 10_000, timeout: 60_000 },
-    );
+  /** Fails pending orders nobody is placing any more (no key lease is live on them). */
+  async function settlePending(): Promise<void> {
+    const rows = await prisma.$queryRaw<Array<{ id: number }>>`
+      SELECT o.id FROM orders o
+      WHERE o.status = 'pending'
+        AND o.updated_at < now() - make_interval(secs => ${options.pendingTimeoutMs / 1_000}::double precision)
+        AND NOT EXISTS (SELECT FROM idempotency_keys k
+          WHERE k.order_id = o.id AND k.state = 'in_progress' AND k.locked_until > now())
+      ORDER BY o.id LIMIT ${BATCH}`;
+    for (const { id } of rows) {
+      // The move is the claim: of two replicas, one fails the order and undoes it.
+      if (await orders.placing.abandon(id, INTERRUPTED)) {
+        await prisma.idempotencyKey.deleteMany({ where: { orderId: id, state: 'in_progress' } });
+        logger.warn({ orderId: id }, 'settled an order left pending');
+      }
+    }
   }
 
   /** Releases stock and cancels shipments that failed or cancelled orders still hold. */
@@ -55,16 +51,13 @@ export function orderRecovery(db: Database, placing: OrderPlacing, logger: Logge
       JOIN orders o ON o.id = order_id
       WHERE o.status IN ('failed', 'cancelled')
       ORDER BY o.id LIMIT ${BATCH}`;
-    for (const row of rows) await placing.compensate(row.orderId, row.shipmentId ?? undefined);
+    for (const row of rows) await orders.placing.compensate(row.orderId, row.shipmentId ?? undefined);
   }
 
   async function sweep(): Promise<void> {
-    while (await settleOne()) {}
+    await orders.sweepKeys();
+    await settlePending();
     await releaseLeftovers();
-    // Keys claimed by a request that died before it recorded an order.
-    await prisma.idempotencyKey.deleteMany({
-      where: { state: 'in_progress', orderId: null, createdAt: { lt: cutoff() } },
-    });
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -82,10 +75,12 @@ export function orderRecovery(db: Database, placing: OrderPlacing, logger: Logge
 
   return {
     runOnce,
-    start(): void {
-      void runOnce();
+    /** Runs a sweep now and then periodically; answers the first one. */
+    start(): Promise<void> {
+      const first = runOnce();
       timer = setInterval(runOnce, options.intervalMs);
       timer.unref();
+      return first;
     },
     async stop(): Promise<void> {
       clearInterval(timer);

@@ -1,32 +1,54 @@
 // The order-service domain's one door: REST routes and GraphQL resolvers both
 // call these functions, so a rule fixed here is fixed for both.
 import type { Database } from '@supply/service-kit/database';
+import { withDeadline } from '@supply/service-kit/deadline';
 import type { Logger } from '@supply/service-kit/logger';
-import { type Idempotency, idempotency } from './idempotency.ts';
+import { idempotency } from './idempotency.ts';
 import { orderLifecycle } from './lifecycle.ts';
 import type { Neighbours } from './neighbours.ts';
-import { ordersStore } from './orders.ts';
+import { type OrderView, ordersStore } from './orders.ts';
 import { orderPlacing, type PlaceOrderInput } from './placing.ts';
 
-export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logger) {
+export interface OrderOptions {
+  /** The bound on placing one order, from its first caller's view (ORDER_TIMEOUT_MS). */
+  orderTimeoutMs: number;
+}
+
+export const INTERRUPTED = 'interrupted before it was confirmed; stock released';
+// A lease outlives any placement by this much, so only a dead owner loses its key.
+const LEASE_MARGIN_MS = 5_000;
+
+export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logger, options: OrderOptions) {
   const store = ordersStore(db);
   const placing = orderPlacing({ db, neighbours, logger });
-  const lifecycle = orderLifecycle({ db, store, neighbours });
-  const keys: Idempotency = idempotency(db, { waitMs: 30_000 });
+  const lifecycle = orderLifecycle({ db, store, neighbours, placing });
+  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
+
+  /** The answer a key whose owner died stands for: its order once settled, or undefined if it failed. */
+  async function settle(orderId: number): Promise<OrderView | undefined> {
+    await placing.abandon(orderId, INTERRUPTED);
+    const order = await store.get(orderId);
+    return order.status === 'failed' ? undefined : order;
+  }
+
   return {
     get: store.get,
     getMany: store.getMany,
     list: store.list,
     listSummaries: store.listSummaries,
     historyOf: store.historyOf,
-    /** Places an order; with a key, a replay answers the first result. */
+    /** Places an order within ORDER_TIMEOUT_MS (or the caller's earlier deadline); a key replays the first answer. */
     place: (input: PlaceOrderInput, idempotencyKey?: string) =>
-      idempotencyKey
-        ? keys.run(idempotencyKey, input, (claim) => placing.place(input, claim))
-        : placing.place(input),
+      withDeadline(options.orderTimeoutMs, () =>
+        idempotencyKey
+          ? keys.run(idempotencyKey, input, (claim) => placing.place(input, claim), settle)
+          : placing.place(input),
+      ),
     cancel: lifecycle.cancel,
     recordShipmentEvent: lifecycle.recordShipmentEvent,
     placing,
+    /** Settles keys whose owner died, and forgets old ones (the recovery sweep's share). */
+    sweepKeys: () => keys.sweep(settle),
   };
 }
 

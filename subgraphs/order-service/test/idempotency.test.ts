@@ -107,7 +107,7 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     expect(rows).toEqual([{ order_id: placed.data.id }]);
   });
 
-  it('stops before reserving anything when its key was let go before the order was recorded', async () => {
+  it('stops before reserving anything when its key was taken over before the order was recorded', async () => {
     const calls: string[] = [];
     const neighbours = {
       reserve: async () => calls.push('reserve'),
@@ -118,9 +118,9 @@ describe('Idempotency-Key on POST /supply-orders', () => {
     try {
       const placing = orderPlacing({ db, neighbours, logger });
       const input = { ...order, serviceLevel: 'standard' as const };
-      await expect(placing.place(input, { scope: 'supply-orders', key: 'k-let-go' })).rejects.toThrow(
-        /was let go/,
-      );
+      await expect(
+        placing.place(input, { scope: 'supply-orders', key: 'k-let-go', owner: 'a-dead-process' }),
+      ).rejects.toThrow(/was taken over/);
     } finally {
       await db.close();
     }
