@@ -105,7 +105,16 @@ export function openApiDocument() {
         required: true,
       },
     },
-    responses: { 201: json(order, 'The order, confirmed and held') },
+    responses: {
+      201: {
+        ...json(order, 'The order, confirmed and held'),
+        headers: z.object({
+          'Idempotency-Key': z
+            .string()
+            .describe('The key sent, or the one made up for a caller that sent none'),
+        }),
+      },
+    },
   });
   docs.route({
     method: 'get',

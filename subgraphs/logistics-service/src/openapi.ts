@@ -1,6 +1,7 @@
 // The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
 import { idParams, json, pageOf, serviceDocs, timestamp } from '@supply/service-kit/openapi';
 import { z } from 'zod';
+import { reportedStatuses } from './reports.ts';
 import { shipmentListQuery, statusInput } from './routes.ts';
 import { createShipmentInput, shipmentStatuses } from './shipments.ts';
 import { serviceLevels } from './shipping-rules.ts';
@@ -75,5 +76,42 @@ export function openApiDocument() {
     request: { params: id, body: { ...json(statusInput), required: true } },
     responses: { 200: json(shipment, 'The shipment as moved') },
   });
+  reportRoutes(docs);
   return docs.document();
+}
+
+/** The parked shipment reports: order-service refused them, and they wait for an operator. */
+function reportRoutes(docs: ReturnType<typeof serviceDocs>): void {
+  const parked = docs.schema(
+    'ParkedReport',
+    z.object({
+      id: z.int(),
+      shipmentId: z.int(),
+      orderId: z.int(),
+      status: z.enum(reportedStatuses),
+      attempts: z.int(),
+      reason: z.string().nullable().describe("order-service's answer when it refused the report"),
+      parkedAt: timestamp,
+    }),
+  );
+  const tags = ['shipment reports'];
+  docs.route({
+    tags,
+    method: 'get',
+    path: '/shipment-reports/parked',
+    summary: 'List the shipment reports order-service refused, parked until replayed',
+    access: 'admin',
+    responses: { 200: json(z.object({ items: z.array(parked) }), 'Every parked report') },
+  });
+  docs.route({
+    tags,
+    method: 'post',
+    path: '/shipment-reports/{id}/replay',
+    summary: 'Send a parked report to order-service again, now',
+    access: 'admin',
+    request: { params: idParams('id') },
+    responses: {
+      202: json(z.object({ id: z.int(), replayed: z.literal(true) }), 'The report is sent again'),
+    },
+  });
 }
