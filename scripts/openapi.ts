@@ -3,7 +3,7 @@
 // checked-in document differs from the one the code generates.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { OpenApiDocument } from '@supply/service-kit/openapi';
+import type { OpenApiDocument, OpenApiVersion } from '@supply/service-kit/openapi';
 import { openApiDocument as crmApi } from '../subgraphs/crm-api/src/openapi.ts';
 import { openApiDocument as inventoryService } from '../subgraphs/inventory-service/src/openapi.ts';
 import { openApiDocument as logisticsService } from '../subgraphs/logistics-service/src/openapi.ts';
@@ -11,7 +11,7 @@ import { openApiDocument as orderService } from '../subgraphs/order-service/src/
 
 export const OPENAPI_DIR = path.resolve(import.meta.dirname, '../docs/openapi');
 
-export const DOCUMENTS: Record<string, () => OpenApiDocument> = {
+export const DOCUMENTS: Record<string, (version?: OpenApiVersion) => OpenApiDocument> = {
   'crm-api': crmApi,
   'inventory-service': inventoryService,
   'logistics-service': logisticsService,

@@ -4,6 +4,7 @@
 import {
   extendZodWithOpenApi,
   OpenAPIRegistry,
+  OpenApiGeneratorV3,
   OpenApiGeneratorV31,
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
@@ -13,7 +14,15 @@ import { idSchema } from './validation.ts';
 // The registry names schemas with .openapi(); schemas made before this carry their metadata with .meta().
 extendZodWithOpenApi(z);
 
-export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+export type OpenApiDocument =
+  | ReturnType<OpenApiGeneratorV31['generateDocument']>
+  | ReturnType<OpenApiGeneratorV3['generateDocument']>;
+
+/**
+ * 3.1 is what callers get; 3.0 is the same routes for tools that read no
+ * newer (openapi-diff, which schema:check compares releases with).
+ */
+export type OpenApiVersion = '3.1' | '3.0';
 
 /** An RFC 9457 problem, as every error of every route is answered. */
 export const problemSchema = z
@@ -69,7 +78,7 @@ export interface ServiceDocs {
   route(route: DocumentedRoute): void;
   /** Names a schema under components/schemas, so clients generate one type for it. */
   schema<S extends z.ZodType>(name: string, schema: S): S;
-  document(): OpenApiDocument;
+  document(version?: OpenApiVersion): OpenApiDocument;
 }
 
 /** The JSON content of a request body or an answer. */
@@ -99,13 +108,16 @@ export function serviceDocs(info: { title: string; description: string; port: nu
       });
     },
     schema: (name, schema) => registry.register(name, schema),
-    document: () =>
-      new OpenApiGeneratorV31(registry.definitions).generateDocument({
-        openapi: '3.1.0',
+    document: (version = '3.1') => {
+      const config = {
         info: { title: info.title, version: '1.0.0', description: info.description },
         servers: [{ url: `http://localhost:${info.port}`, description: 'A local run (npm start)' }],
         security: [{ apiKey: [] }],
-      }),
+      };
+      return version === '3.1'
+        ? new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: '3.1.0', ...config })
+        : new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', ...config });
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import {
   idempotencyHeaders,
   idParams,
   json,
+  type OpenApiVersion,
   pageOf,
   serviceDocs,
   timestamp,
@@ -16,7 +17,7 @@ import { customerListQuery, orderListQuery } from './routes.ts';
 
 const id = idParams('id');
 
-export function openApiDocument() {
+export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'crm-api',
     port: 3000,
@@ -125,5 +126,5 @@ export function openApiDocument() {
     request: { params: id },
     responses: { 200: json(order, 'The order') },
   });
-  return docs.document();
+  return docs.document(version);
 }

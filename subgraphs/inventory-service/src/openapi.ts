@@ -1,5 +1,12 @@
 // The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
-import { idParams, json, pageOf, serviceDocs, timestamp } from '@supply/service-kit/openapi';
+import {
+  idParams,
+  json,
+  type OpenApiVersion,
+  pageOf,
+  serviceDocs,
+  timestamp,
+} from '@supply/service-kit/openapi';
 import { z } from 'zod';
 import { adjustmentInput, stockInput } from './inventory.ts';
 import { productInput } from './products.ts';
@@ -49,7 +56,7 @@ function schemas(docs: ReturnType<typeof serviceDocs>) {
   return { level, product, reservation };
 }
 
-export function openApiDocument() {
+export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'inventory-service',
     port: 4000,
@@ -172,5 +179,5 @@ export function openApiDocument() {
     request: { params: productId, body: { ...json(adjustmentInput), required: true } },
     responses: { 200: levelAnswer('The stock level as adjusted') },
   });
-  return docs.document();
+  return docs.document(version);
 }

@@ -1,12 +1,19 @@
 // The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
-import { idParams, json, pageOf, serviceDocs, timestamp } from '@supply/service-kit/openapi';
+import {
+  idParams,
+  json,
+  type OpenApiVersion,
+  pageOf,
+  serviceDocs,
+  timestamp,
+} from '@supply/service-kit/openapi';
 import { z } from 'zod';
 import { reportedStatuses } from './reports.ts';
 import { shipmentListQuery, statusInput } from './routes.ts';
 import { createShipmentInput, shipmentStatuses } from './shipments.ts';
 import { serviceLevels } from './shipping-rules.ts';
 
-export function openApiDocument() {
+export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'logistics-service',
     port: 5000,
@@ -77,7 +84,7 @@ export function openApiDocument() {
     responses: { 200: json(shipment, 'The shipment as moved') },
   });
   reportRoutes(docs);
-  return docs.document();
+  return docs.document(version);
 }
 
 /** The parked shipment reports: order-service refused them, and they wait for an operator. */

@@ -3,6 +3,7 @@ import {
   idempotencyHeaders,
   idParams,
   json,
+  type OpenApiVersion,
   pageOf,
   serviceDocs,
   timestamp,
@@ -48,7 +49,7 @@ function supplyOrderSchema() {
   });
 }
 
-export function openApiDocument() {
+export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'order-service',
     port: 6000,
@@ -102,5 +103,5 @@ export function openApiDocument() {
     request: { params: id, body: { ...json(shipmentEventInput), required: true } },
     responses: { 200: json(order, 'The order as moved') },
   });
-  return docs.document();
+  return docs.document(version);
 }
