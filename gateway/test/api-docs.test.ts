@@ -1,6 +1,7 @@
 // GET /docs: the four services' OpenAPI documents in a viewer whose files the
 // gateway serves itself, open to anyone (as each service's /openapi.json is).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromiumMissing, consoleErrors, launchChromium } from '@supply/test-support/browser';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { type StartedGateway, startGateway } from '@supply/test-support/gateway';
 import { httpClient } from '@supply/test-support/http';
@@ -52,5 +53,29 @@ describe('GET /docs', () => {
   it('answers 503 for a service that is down, and 404 for one that does not exist', async () => {
     expect((await httpClient(gateway.url).get('/docs/orders/openapi.json')).status).toBe(503);
     expect((await httpClient(gateway.url).get('/docs/payments/openapi.json')).status).toBe(404);
+  });
+});
+
+const missing = chromiumMissing();
+if (missing) process.stderr.write(`\n${missing}\n\n`);
+
+(missing ? describe.skip : describe)('the viewer in a browser', () => {
+  it("shows crm-api's routes under the gateway's Content-Security-Policy, with no error", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors = consoleErrors(page);
+      const outside: string[] = [];
+      page.on('request', (request) => {
+        if (!request.url().startsWith(gateway.url)) outside.push(request.url());
+      });
+      await page.goto(`${gateway.url}/docs`);
+      await page.locator('.opblock-summary-path', { hasText: '/customers/{id}/orders' }).waitFor();
+      expect(await page.locator('.info .title').textContent()).toMatch(/^crm-api/);
+      expect(errors.all).toEqual([]);
+      expect(outside).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
