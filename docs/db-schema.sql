@@ -196,10 +196,13 @@ CREATE INDEX shipment_reports_due_idx ON shipment_reports (next_attempt_at)
   WHERE delivered_at IS NULL AND rejected_at IS NULL;
 CREATE INDEX shipment_reports_order_idx ON shipment_reports (order_id);
 
--- Answers remembered for Idempotency-Key replays. A key is claimed
--- (in_progress) before any work, so concurrent replays wait for one result.
+-- Answers remembered for order-service's Idempotency-Key replays. A key is
+-- claimed (in_progress) before any work, so concurrent replays wait for one
+-- result. Keys are per caller: `caller` is a digest of the caller's API key
+-- ('open' without keys), so two callers' keys never meet.
 CREATE TABLE idempotency_keys (
   scope           text NOT NULL CHECK (length(scope) BETWEEN 1 AND 50),
+  caller          text NOT NULL CHECK (length(caller) BETWEEN 1 AND 64),
   key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   request_hash    text NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
   state           text NOT NULL DEFAULT 'in_progress' CHECK (state IN ('in_progress', 'completed')),
@@ -212,7 +215,7 @@ CREATE TABLE idempotency_keys (
   locked_until    timestamptz NOT NULL DEFAULT now(),
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (scope, key),
+  PRIMARY KEY (scope, caller, key),
   CONSTRAINT idempotency_keys_completed_has_response CHECK (
     (state = 'completed') = (response_status IS NOT NULL AND response_body IS NOT NULL)
   )
@@ -223,6 +226,23 @@ CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 CREATE INDEX idempotency_keys_lease_idx ON idempotency_keys (locked_until) WHERE state = 'in_progress';
 CREATE TRIGGER idempotency_keys_updated_at BEFORE UPDATE ON idempotency_keys
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+-- Answers remembered for Idempotency-Key replays of writes that are one
+-- transaction (creating a customer or a product, adjusting stock): the key is
+-- inserted first in the write's own transaction and its answer set before it
+-- commits, so a key is there exactly when its effect is. The answer columns are
+-- empty only inside that transaction. Per caller as idempotency_keys above.
+CREATE TABLE idempotent_requests (
+  scope           text NOT NULL CHECK (length(scope) BETWEEN 1 AND 50),
+  caller          text NOT NULL CHECK (length(caller) BETWEEN 1 AND 64),
+  key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+  request_hash    text NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
+  response_status integer CHECK (response_status BETWEEN 100 AND 599),
+  response_body   json,  -- json, not jsonb: a replay answers the first answer's text, keys in order
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (scope, caller, key)
+);
+CREATE INDEX idempotent_requests_created_idx ON idempotent_requests (created_at);
 
 -- Requests per API key and window, counted by rate-limiter-flexible (its own
 -- layout) and shared by every replica: key is process:digest-of-the-key,
@@ -269,6 +289,9 @@ GRANT EXECUTE ON FUNCTION order_status_for_work(integer) TO inventory_service, l
 
 -- crm-api: customers.
 GRANT SELECT, INSERT, UPDATE ON customers TO crm_api;
+
+-- crm-api and inventory-service: their Idempotency-Keys (customers, products, adjustments).
+GRANT SELECT, INSERT, UPDATE, DELETE ON idempotent_requests TO crm_api, inventory_service;
 
 -- inventory-service: the catalogue, stock and reservations.
 GRANT SELECT, INSERT, UPDATE, DELETE

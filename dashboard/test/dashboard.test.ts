@@ -279,6 +279,7 @@ describeInBrowser(missing ?? 'a page on another origin', () => {
     const strict = await startGateway({
       ...subgraphEnv(system),
       API_KEYS: `${KEY}:reader`,
+      SERVICE_API_KEY: 'service-key-dashboard',
       CORS_ORIGINS: 'https://ops.example.com',
     });
     try {

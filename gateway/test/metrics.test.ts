@@ -83,7 +83,7 @@ describe('GET /metrics', () => {
 describe('GET /metrics with API keys', () => {
   let keyed: System;
   beforeAll(async () => {
-    keyed = await startSystem({ seed, env: { API_KEYS: 'r:reader,a:admin' } });
+    keyed = await startSystem({ seed, env: { API_KEYS: 'r:reader,a:admin', SERVICE_API_KEY: 's' } });
   });
   afterAll(async () => {
     await keyed?.stop();

@@ -76,16 +76,18 @@ export function authenticate(config: Config, policy: AccessPolicy = defaultPolic
     if (needed === 'service' && !identity.service) {
       return next(new Forbidden(`${req.path} answers the gateway and the services only`));
     }
-    let role = identity.role;
+    let caller = identity;
     const forwarded = req.headers[FORWARDED_AUTHORIZATION];
     if (identity.service && typeof forwarded === 'string') {
-      const caller = identify(forwarded);
-      if (!caller) return next(new Unauthenticated('The forwarded API key is not valid'));
-      role = caller.role;
+      const found = identify(forwarded);
+      if (!found) return next(new Unauthenticated('The forwarded API key is not valid'));
+      caller = found;
     }
+    const { role } = caller;
     const context = currentContext();
     if (context) {
       context.caller.role = role;
+      context.caller.identity = caller.digest;
       // The gateway and the services are limited where their callers came in, not again here.
       if (!identity.service) context.caller.limitKey = identity.digest;
     }

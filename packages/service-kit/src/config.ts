@@ -209,6 +209,12 @@ export function loadConfig(
     rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
   };
   if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
+  else if (config.apiKeys && !config.serviceApiKey) {
+    // Without it a subgraph's /graphql refuses the gateway, and every call between services is a 401.
+    throw new ConfigError(
+      `${service}: API_KEYS is set but SERVICE_API_KEY is not; set SERVICE_API_KEY, the same on every process (the gateway and the services call each other with it)`,
+    );
+  }
   return config;
 }
 

@@ -10,6 +10,11 @@ export interface Caller {
   authorization: string | undefined;
   /** What rate limits count against: a digest of the caller's key (none for the service key). */
   limitKey?: string;
+  /**
+   * Whose Idempotency-Keys these are: a digest of the caller's key (the
+   * forwarded caller's when a service calls on its behalf); unset in open mode.
+   */
+  identity?: string;
 }
 
 export interface RequestContext {

@@ -9,6 +9,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { idempotencyKeySchema } from './idempotency.ts';
 import { idSchema } from './validation.ts';
 
 // The registry names schemas with .openapi(); schemas made before this carry their metadata with .meta().
@@ -56,14 +57,11 @@ export const timestamp = z.iso.datetime({ offset: true });
 
 /** The `Idempotency-Key` request header of a route that replays its first answer to a retry. */
 export const idempotencyHeaders = z.object({
-  'Idempotency-Key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .describe(
-      'Any printable ASCII without spaces; a retry with the same key is answered as the first try was',
-    ),
+  'Idempotency-Key': idempotencyKeySchema.optional().meta({
+    description:
+      'A retry with the same key is answered as the first try was; the same key with another body is a 422. ' +
+      "Keys are the caller's own and last 24 hours.",
+  }),
 });
 
 /** Who may call a route: anyone, or a caller whose API key has this role (see docs/api.md). */

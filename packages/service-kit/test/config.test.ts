@@ -177,7 +177,7 @@ describe('loadConfig reading API_KEYS', () => {
   });
 
   it('maps each key to its role', () => {
-    const config = loadConfig('crm-api', 3000, { API_KEYS: 'k1:reader,k2:admin' });
+    const config = loadConfig('crm-api', 3000, { API_KEYS: 'k1:reader,k2:admin', SERVICE_API_KEY: 's' });
     expect(config.apiKeys).toEqual(
       new Map([
         ['k1', 'reader'],
@@ -187,12 +187,18 @@ describe('loadConfig reading API_KEYS', () => {
   });
 
   it('tolerates spaces around entries', () => {
-    expect(loadConfig('crm-api', 3000, { API_KEYS: ' k1:reader , k2:writer ' }).apiKeys).toEqual(
+    const config = loadConfig('crm-api', 3000, { API_KEYS: ' k1:reader , k2:writer ', SERVICE_API_KEY: 's' });
+    expect(config.apiKeys).toEqual(
       new Map([
         ['k1', 'reader'],
         ['k2', 'writer'],
       ]),
     );
+  });
+
+  it('refuses API_KEYS without SERVICE_API_KEY outside production too, naming SERVICE_API_KEY', () => {
+    const { message } = configError({ API_KEYS: 'k1:reader', NODE_ENV: 'development' });
+    expect(message).toMatch(/API_KEYS is set but SERVICE_API_KEY is not; set SERVICE_API_KEY/);
   });
 
   it('treats an empty API_KEYS as none', () => {

@@ -7,7 +7,11 @@ import { httpClient } from '@supply/test-support/http';
 let server: RunningServer;
 
 beforeAll(async () => {
-  const config = loadConfig('test', 0, { API_KEYS: 'r:reader,a:admin', NODE_ENV: 'test' });
+  const config = loadConfig('test', 0, {
+    API_KEYS: 'r:reader,a:admin',
+    SERVICE_API_KEY: 's',
+    NODE_ENV: 'test',
+  });
   const logger = createLogger('test', 'silent');
   const app = createHttpApp({
     config,

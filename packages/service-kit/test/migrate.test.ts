@@ -31,6 +31,7 @@ const TABLES = [
   'shipments',
   'shipment_reports',
   'idempotency_keys',
+  'idempotent_requests',
 ];
 
 function server(): { serverUrl: string; prefix: string } {
@@ -188,8 +189,8 @@ describe('migrate on a database from before 0002', () => {
     await adminQuery(url, `DELETE FROM schema_migrations WHERE version = '0002_idempotency_response_json'`);
     await adminQuery(
       url,
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body)
-       VALUES ('supply-orders', 'k1', repeat('a', 64), 'completed', 201, '{"id": 7, "status": "confirmed"}')`,
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, state, response_status, response_body)
+       VALUES ('supply-orders', 'open', 'k1', repeat('a', 64), 'completed', 201, '{"id": 7, "status": "confirmed"}')`,
     );
 
     const { applied } = await migrate({ databaseUrl: url, logger });
@@ -215,7 +216,8 @@ describe('migrate on a database from before 0003', () => {
        ALTER TABLE shipment_reports ADD CONSTRAINT shipment_reports_status_check
          CHECK (status IN ('in_transit', 'delivered'));
        DELETE FROM schema_migrations WHERE version = '0003_order_edges';
-       INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'k1', repeat('a', 64));`,
+       INSERT INTO idempotency_keys (scope, caller, key, request_hash)
+         VALUES ('supply-orders', 'open', 'k1', repeat('a', 64));`,
     );
 
     const { applied } = await migrate({ databaseUrl: url, logger });
@@ -231,6 +233,36 @@ describe('migrate on a database from before 0003', () => {
       `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'shipment_reports_status_check'`,
     );
     expect(check.rows[0]?.def).toContain('cancelled');
+  });
+});
+
+describe('migrate on a database from before 0008', () => {
+  it('gives the kept keys to the open caller, scopes keys per caller and adds the keyed writes table', async () => {
+    const url = await emptyDatabase('0008');
+    await migrate({ databaseUrl: url, logger });
+    // The database as 0005 left it.
+    await adminQuery(
+      url,
+      `DROP TABLE idempotent_requests;
+       ALTER TABLE idempotency_keys DROP COLUMN caller;
+       ALTER TABLE idempotency_keys ADD PRIMARY KEY (scope, key);
+       DELETE FROM schema_migrations WHERE version = '0008_idempotency_per_caller';
+       INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'k1', repeat('a', 64));`,
+    );
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0008_idempotency_per_caller']);
+    await adminQuery(
+      url,
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash) VALUES ('supply-orders', 'other', 'k1', repeat('a', 64));
+       INSERT INTO idempotent_requests (scope, caller, key, request_hash) VALUES ('customers', 'open', 'k1', repeat('a', 64))`,
+    );
+    const keys = await adminQuery(url, 'SELECT caller, key FROM idempotency_keys ORDER BY caller');
+    expect(keys.rows).toEqual([
+      { caller: 'open', key: 'k1' },
+      { caller: 'other', key: 'k1' },
+    ]);
   });
 });
 

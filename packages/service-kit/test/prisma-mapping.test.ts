@@ -452,8 +452,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
 
   it('maps every table, column, nullability, type, key and foreign key of the schema exactly', async () => {
     const shape = await readDatabase(db.query);
-    // The check has something to check: all twelve tables, each with columns.
-    expect(models).toHaveLength(12);
+    // The check has something to check: all thirteen tables, each with columns.
+    expect(models).toHaveLength(13);
     expect(shape.tables).toEqual(expect.arrayContaining(models.map((m) => m.table)));
     expect(mappingDifferences(models, shape)).toEqual([]);
   });
@@ -841,10 +841,11 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
   },
   IdempotencyKey: async (prisma) => {
     const order = await newOrder(prisma);
-    const where = { scope_key: { scope: 'placeOrder', key: 'crud-key-1' } };
+    const where = { scope_caller_key: { scope: 'placeOrder', caller: 'open', key: 'crud-key-1' } };
     await prisma.idempotencyKey.create({
       data: {
         scope: 'placeOrder',
+        caller: 'open',
         key: 'crud-key-1',
         requestHash: 'a'.repeat(64),
         order: { connect: { id: order.id } },
@@ -865,6 +866,20 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     expect(updated).toMatchObject({ state: 'completed', responseStatus: 201, responseBody: body });
     await prisma.idempotencyKey.delete({ where });
     expect(await prisma.idempotencyKey.findUnique({ where })).toBeNull();
+  },
+  IdempotentRequest: async (prisma) => {
+    const where = { scope_caller_key: { scope: 'customers', caller: 'open', key: 'crud-key-2' } };
+    await prisma.idempotentRequest.create({
+      data: { scope: 'customers', caller: 'open', key: 'crud-key-2', requestHash: 'b'.repeat(64) },
+    });
+    const body = { id: 7, name: 'ünïcödé' };
+    const updated = await prisma.idempotentRequest.update({
+      where,
+      data: { responseStatus: 201, responseBody: body },
+    });
+    expect(updated).toMatchObject({ responseStatus: 201, responseBody: body });
+    await prisma.idempotentRequest.delete({ where });
+    expect(await prisma.idempotentRequest.findUnique({ where })).toBeNull();
   },
 };
 
@@ -1083,6 +1098,7 @@ describe('the sample data', () => {
       Shipment: () => prisma.shipment.findMany({ include: { reports: true } }),
       ShipmentReport: () => prisma.shipmentReport.findMany(),
       IdempotencyKey: () => prisma.idempotencyKey.findMany(),
+      IdempotentRequest: () => prisma.idempotentRequest.findMany(),
     };
     for (const [model, findAll] of Object.entries(tables)) {
       const table = runtime.models[model]!.dbName!;

@@ -65,6 +65,10 @@ describe("each service's database role", () => {
   it('reads only what it needs', async () => {
     expect(await as('order-service', 'SELECT name FROM customers')).toBe('ok');
     expect(await as('crm-api', 'SELECT * FROM idempotency_keys')).toBe(INSUFFICIENT_PRIVILEGE);
+    // Keyed writes of customers, products and stock keep their keys; the others may not touch them.
+    expect(await as('crm-api', 'DELETE FROM idempotent_requests')).toBe('ok');
+    expect(await as('inventory-service', 'DELETE FROM idempotent_requests')).toBe('ok');
+    expect(await as('logistics-service', 'SELECT * FROM idempotent_requests')).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await as('logistics-service', 'SELECT email FROM customers')).toBe(INSUFFICIENT_PRIVILEGE);
     // The gateway's role only counts requests per API key.
     expect(await as('gateway', 'SELECT * FROM rate_limits')).toBe('ok');

@@ -1,8 +1,16 @@
 // The customer domain: the only place that knows how customers are stored
 // and what makes one valid. REST routes and GraphQL resolvers both call it.
-import { type Database, Prisma, SQLSTATE, type Statement, sqlState } from '@supply/service-kit/database';
+import {
+  type Database,
+  Prisma,
+  SQLSTATE,
+  type Statement,
+  sqlState,
+  type Transaction,
+} from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
+import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
 import { type AddressInput, addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -106,8 +114,24 @@ function duplicateEmail(error: unknown, value: string | undefined): never {
   throw error;
 }
 
+async function insertCustomer(tx: Transaction, input: CreateCustomerInput): Promise<Customer> {
+  const row = await tx.customer
+    .create({
+      data: {
+        name: input.name,
+        email: input.email,
+        phone: input.phone ?? null,
+        company: input.company ?? null,
+        ...addressColumns(input.address ?? null),
+      },
+    })
+    .catch((error: unknown) => duplicateEmail(error, input.email));
+  return toCustomer(row);
+}
+
 export function customersDomain(db: Database) {
   const { prisma } = db;
+  const creations = idempotentWrites(db, 'customers', 201);
   return {
     /** The customers with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<Customer | null>> {
@@ -122,19 +146,9 @@ export function customersDomain(db: Database) {
       return toCustomer(row);
     },
 
-    async create(input: CreateCustomerInput): Promise<Customer> {
-      const row = await prisma.customer
-        .create({
-          data: {
-            name: input.name,
-            email: input.email,
-            phone: input.phone ?? null,
-            company: input.company ?? null,
-            ...addressColumns(input.address ?? null),
-          },
-        })
-        .catch((error: unknown) => duplicateEmail(error, input.email));
-      return toCustomer(row);
+    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    async create(input: CreateCustomerInput, idempotencyKey?: string): Promise<Customer> {
+      return creations.once(idempotencyKey, input, (tx) => insertCustomer(tx, input));
     },
 
     async update(id: number, input: UpdateCustomerInput): Promise<Customer> {

@@ -60,7 +60,7 @@ export function openApiDocument(version?: OpenApiVersion) {
     summary: 'Create a customer; an email in use is a 409',
     access: 'writer',
     tags: tags.customers,
-    request: { body: { ...json(createCustomerInput), required: true } },
+    request: { headers: idempotencyHeaders, body: { ...json(createCustomerInput), required: true } },
     responses: { 201: json(customer, 'The customer, created') },
   });
   docs.route({

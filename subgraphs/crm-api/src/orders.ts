@@ -1,7 +1,9 @@
 // The front door legacy CRM systems use for orders. crm-api decides nothing
 // about orders: it accepts the legacy one-line shape too, and hands every
 // request to order-service, whose answer it passes back as it is.
+import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import type { AxiosInstance } from '@supply/service-kit/client';
+import { currentContext } from '@supply/service-kit/context';
 import type { Page } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -41,8 +43,10 @@ export function ordersFrontDoor(
      * order-service settles the order within it, so its answer is the order's fate.
      */
     async place(body: unknown, idempotencyKey: string): Promise<Order> {
+      // The caller rides along, so its key is kept among its own keys, not the service's.
+      const caller = currentContext()?.caller.authorization;
       const { data } = await orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
-        headers: { 'Idempotency-Key': idempotencyKey },
+        headers: { 'Idempotency-Key': idempotencyKey, ...(caller && { [FORWARDED_AUTHORIZATION]: caller }) },
         timeout: orderTimeoutMs,
         'axios-retry': { retries: 0 },
       });

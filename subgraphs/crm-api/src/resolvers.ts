@@ -1,6 +1,7 @@
 // GraphQL -> domain calls, nothing more.
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -18,6 +19,8 @@ const customersArgs = z.object({
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').nullish(),
 });
 
+const keyArgs = z.object({ idempotencyKey: idempotencyKeySchema.nullish() });
+
 export const resolvers = {
   DateTime: dateTimeScalar,
   Query: {
@@ -30,9 +33,12 @@ export const resolvers = {
     },
   },
   Mutation: {
-    createCustomer: (_: unknown, args: { input: unknown }, ctx: Context) => {
+    createCustomer: (_: unknown, args: { input: unknown; idempotencyKey?: unknown }, ctx: Context) => {
       requireRole('writer');
-      return ctx.customers.create(parse(createCustomerInput, args.input));
+      // The input's fields are named as they are in REST: `email`, not `input.email`.
+      const input = parse(createCustomerInput, args.input);
+      const { idempotencyKey } = parse(keyArgs, { idempotencyKey: args.idempotencyKey });
+      return ctx.customers.create(input, idempotencyKey ?? undefined);
     },
     updateCustomer: (_: unknown, args: { id: string; input: unknown }, ctx: Context) => {
       requireRole('writer');

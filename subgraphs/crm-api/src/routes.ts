@@ -1,5 +1,6 @@
 // REST -> domain calls, nothing more.
 import { randomUUID } from 'node:crypto';
+import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
 import { listQuerySchema } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
@@ -22,7 +23,7 @@ export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDo
   });
 
   router.post('/customers', async (req, res) => {
-    const customer = await customers.create(parse(createCustomerInput, req.body));
+    const customer = await customers.create(parse(createCustomerInput, req.body), idempotencyKeyOf(req));
     res.status(201).location(`/customers/${customer.id}`).json(customer);
   });
 

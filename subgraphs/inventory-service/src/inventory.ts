@@ -18,6 +18,7 @@ import {
   type ShortItem,
 } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
+import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { reservationsRefused } from '@supply/service-kit/metrics';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { z } from 'zod';
@@ -128,12 +129,15 @@ export async function findProducts(
 const notFound = (productId: number) => new NotFound(`Product ${productId} does not exist`);
 
 export function inventoryDomain(db: Database) {
+  const adjustments = idempotentWrites(db, 'stock-adjustments', 200);
   return {
     level: (productId: number) => getLevel(db, productId),
     levels: (filter: ProductFilter, limit: number) => listLevels(db, filter, limit),
     setStock: (productId: number, input: StockInput, expectedVersion?: number) =>
       setStock(db, productId, input, expectedVersion),
-    adjust: (productId: number, input: AdjustmentInput) => adjustStock(db, productId, input),
+    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    adjust: (productId: number, input: AdjustmentInput, idempotencyKey?: string) =>
+      adjustments.once(idempotencyKey, { productId, ...input }, (tx) => adjustStock(tx, productId, input)),
   };
 }
 
@@ -163,7 +167,7 @@ function setStock(db: Database, productId: number, input: StockInput, expectedVe
     WHERE product_id = ${productId} AND quantity_reserved <= ${quantityOnHand}
       ${expectedVersion === undefined ? Prisma.empty : Prisma.sql`AND version = ${expectedVersion}`}
     RETURNING *`;
-  return changeLevel(db, productId, { change }, (row) => {
+  return changeLevel(db.prisma, productId, { change }, (row) => {
     if (expectedVersion !== undefined && row.version !== expectedVersion) {
       return new PreconditionFailed(
         `The stock level of product ${productId} is at version ${row.version}, not ${expectedVersion}`,
@@ -179,7 +183,7 @@ function setStock(db: Database, productId: number, input: StockInput, expectedVe
 }
 
 /** A relative change, recorded as an inventory adjustment by the same statement. */
-function adjustStock(db: Database, productId: number, { delta, reason }: AdjustmentInput) {
+function adjustStock(tx: Transaction, productId: number, { delta, reason }: AdjustmentInput) {
   const change = Prisma.sql`
     UPDATE inventory SET quantity_on_hand = quantity_on_hand + ${delta}, version = version + 1
     WHERE product_id = ${productId} AND quantity_on_hand + ${delta} >= quantity_reserved
@@ -187,7 +191,7 @@ function adjustStock(db: Database, productId: number, { delta, reason }: Adjustm
   const record = Prisma.sql`a AS (
     INSERT INTO inventory_adjustments (product_id, delta, reason)
     SELECT product_id, ${delta}::int, ${reason}::text FROM i)`;
-  return changeLevel(db, productId, { change, record }, (row) => {
+  return changeLevel(tx, productId, { change, record }, (row) => {
     const after = row.quantityOnHand + delta;
     if (after < 0) {
       return new Conflict(
@@ -218,7 +222,7 @@ interface LevelChange {
  * has changed since and would now pass, the change is tried again.
  */
 async function changeLevel(
-  db: Database,
+  tx: Transaction,
   productId: number,
   { change, record }: LevelChange,
   refusal: (row: ProductStockRow) => DomainError | undefined,
@@ -231,12 +235,12 @@ async function changeLevel(
     const [row] = await refusing(
       { outOfRange },
       () =>
-        db.prisma.$queryRaw<ProductStockRow[]>`
+        tx.$queryRaw<ProductStockRow[]>`
         WITH i AS (${change}) ${record ? Prisma.sql`, ${record}` : Prisma.empty}
         SELECT ${PRODUCT_STOCK_COLUMNS} FROM products p JOIN i ON i.product_id = p.id`,
     );
     if (row) return toProduct(row);
-    const [current] = await readProducts(db.prisma, [Prisma.sql`p.id = ${productId}`]);
+    const [current] = await readProducts(tx, [Prisma.sql`p.id = ${productId}`]);
     const error = current ? refusal(current) : notFound(productId);
     if (error) throw error;
     if (attempt === 3) throw new Conflict(`The stock of product ${productId} is changing; try again`);

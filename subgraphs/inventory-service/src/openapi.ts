@@ -1,5 +1,6 @@
 // The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
 import {
+  idempotencyHeaders,
   idParams,
   json,
   type OpenApiVersion,
@@ -74,7 +75,7 @@ export function openApiDocument(version?: OpenApiVersion) {
     path: '/products',
     summary: 'Create a product with its stock level; a sku in use is a 409',
     access: 'writer',
-    request: { body: { ...json(productInput), required: true } },
+    request: { headers: idempotencyHeaders, body: { ...json(productInput), required: true } },
     responses: { 201: json(product, 'The product, created') },
   });
   docs.route({
@@ -176,7 +177,11 @@ export function openApiDocument(version?: OpenApiVersion) {
     path: '/inventory/{productId}/adjustments',
     summary: 'Add or remove stock with a reason; below what is reserved is a 409',
     access: 'writer',
-    request: { params: productId, body: { ...json(adjustmentInput), required: true } },
+    request: {
+      params: productId,
+      headers: idempotencyHeaders,
+      body: { ...json(adjustmentInput), required: true },
+    },
     responses: { 200: levelAnswer('The stock level as adjusted') },
   });
   return docs.document(version);

@@ -1,7 +1,8 @@
 // The catalogue: adding a product (always with its stock level) and finding
 // products. How a product and its level are read lives in inventory.ts.
-import { type Database, Prisma, refusing } from '@supply/service-kit/database';
+import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { idempotentWrites } from '@supply/service-kit/idempotency';
 import type { Page } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
@@ -39,8 +40,11 @@ export const productInput = z
 export type ProductInput = z.output<typeof productInput>;
 
 export function productsDomain(db: Database) {
+  const creations = idempotentWrites(db, 'products', 201);
   return {
-    create: (input: ProductInput) => createProduct(db, input),
+    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    create: (input: ProductInput, idempotencyKey?: string) =>
+      creations.once(idempotencyKey, input, (tx) => createProduct(tx, input)),
     get: (id: number) => getProduct(db, id),
     getMany: (ids: readonly number[]) => getProducts(db, ids),
     list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
@@ -51,7 +55,7 @@ export function productsDomain(db: Database) {
 export type ProductsDomain = ReturnType<typeof productsDomain>;
 
 /** The product and its stock level come into being in one statement, so neither exists alone. */
-async function createProduct(db: Database, input: ProductInput): Promise<Product> {
+async function createProduct(tx: Transaction, input: ProductInput): Promise<Product> {
   const duplicate = () =>
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
@@ -59,7 +63,7 @@ async function createProduct(db: Database, input: ProductInput): Promise<Product
   const [row] = await refusing(
     { unique: duplicate },
     () =>
-      db.prisma.$queryRaw<ProductStockRow[]>`
+      tx.$queryRaw<ProductStockRow[]>`
       WITH p AS (
         INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
         VALUES (${input.sku}, ${input.name}, ${input.unitPriceCents}, ${input.currency}, ${input.weightGrams})

@@ -1,6 +1,7 @@
 // GraphQL -> domain calls, nothing more.
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -26,7 +27,9 @@ const setStockArgs = z.object({
   expectedVersion: z.int32().positive('must be a version, 1 or more').nullish(),
 });
 
-const adjustStockArgs = adjustmentInput.extend({ productId: idSchema });
+const key = { idempotencyKey: idempotencyKeySchema.nullish() };
+const createProductArgs = z.object({ input: productInput, ...key });
+const adjustStockArgs = adjustmentInput.extend({ productId: idSchema, ...key });
 
 export const resolvers = {
   DateTime: dateTimeScalar,
@@ -41,7 +44,8 @@ export const resolvers = {
   Mutation: {
     createProduct: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      return ctx.products.create(parse(z.object({ input: productInput }), args).input);
+      const { input, idempotencyKey } = parse(createProductArgs, args);
+      return ctx.products.create(input, idempotencyKey ?? undefined);
     },
     setStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
@@ -50,8 +54,8 @@ export const resolvers = {
     },
     adjustStock: (_: unknown, args: unknown, ctx: Context) => {
       requireRole('writer');
-      const { productId, ...adjustment } = parse(adjustStockArgs, args);
-      return ctx.inventory.adjust(productId, adjustment);
+      const { productId, idempotencyKey, ...adjustment } = parse(adjustStockArgs, args);
+      return ctx.inventory.adjust(productId, adjustment, idempotencyKey ?? undefined);
     },
   },
   Product: {

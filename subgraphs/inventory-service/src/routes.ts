@@ -1,5 +1,6 @@
 // REST -> domain calls, nothing more.
 import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
+import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
 import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { type Response, Router } from 'express';
@@ -58,7 +59,7 @@ export function inventoryRoutes(domains: Domains): Router {
 
 function productRoutes(router: Router, products: ProductsDomain): void {
   router.post('/products', async (req, res) => {
-    const product = await products.create(parse(productInput, req.body));
+    const product = await products.create(parse(productInput, req.body), idempotencyKeyOf(req));
     res.status(201).location(`/products/${product.id}`).json(product);
   });
   router.get('/products', async (req, res) => {
@@ -103,7 +104,8 @@ function stockRoutes(router: Router, inventory: InventoryDomain): void {
   });
   router.post('/inventory/:productId/adjustments', async (req, res) => {
     const productId = parseId(req.params.productId, 'productId');
-    const product = await inventory.adjust(productId, parse(adjustmentInput, req.body));
+    const adjustment = parse(adjustmentInput, req.body);
+    const product = await inventory.adjust(productId, adjustment, idempotencyKeyOf(req));
     sendLevel(res, product.inventory);
   });
 }

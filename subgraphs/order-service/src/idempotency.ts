@@ -6,14 +6,14 @@
 // 5xx are not kept: the key is let go, so a retry places the order afresh.
 // A key whose lease ran out (its process died) is taken over by any replica,
 // which settles the order it recorded and completes the key from the order's
-// final state. Keys are kept 24 hours.
-import { createHash, randomUUID } from 'node:crypto';
+// final state. Keys are per caller and kept 24 hours.
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { reviveProblem } from '@supply/service-kit/client';
 import type { Database } from '@supply/service-kit/database';
 import { remainingMs } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, Unprocessable } from '@supply/service-kit/errors';
 import { toProblem } from '@supply/service-kit/http';
+import { keyOwner, replayedError, requestHash } from '@supply/service-kit/idempotency';
 
 const SCOPE = 'supply-orders';
 const WAIT_STEP_MS = 50;
@@ -22,6 +22,8 @@ const BATCH = 100;
 /** A claimed key; the order its request records is linked to it in the order's own insert. */
 export interface ClaimedKey {
   scope: string;
+  /** Whose key it is (keys are per caller). */
+  caller: string;
   key: string;
   /** The lease holder: the link is made only while the lease is still this process's. */
   owner: string;
@@ -46,77 +48,59 @@ interface KeyRow {
   leaseLive: boolean;
 }
 
-/** A stable hash of a parsed request: the same content always hashes the same. */
-export function requestHash(input: unknown): string {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(
-            Object.entries(value)
-              .filter(([, v]) => v !== undefined)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([k, v]) => [k, canonical(v)]),
-          )
-        : value;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(input)))
-    .digest('hex');
-}
-
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 export function idempotency(db: Database, options: IdempotencyOptions) {
   const { prisma } = db;
   const owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const lease = options.leaseMs / 1_000;
-  const claim: (key: string) => ClaimedKey = (key) => ({ scope: SCOPE, key, owner });
 
   const keys = {
-    claim: async (key: string, hash: string) =>
+    claim: async ({ caller, key }: ClaimedKey, hash: string) =>
       (await prisma.$executeRaw`
-        INSERT INTO idempotency_keys (scope, key, request_hash, locked_by, locked_until)
-        VALUES (${SCOPE}, ${key}, ${hash}, ${owner}, now() + make_interval(secs => ${lease}::double precision))
+        INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until)
+        VALUES (${SCOPE}, ${caller}, ${key}, ${hash}, ${owner}, now() + make_interval(secs => ${lease}::double precision))
         ON CONFLICT DO NOTHING`) === 1,
-    read: async (key: string) =>
+    read: async ({ caller, key }: ClaimedKey) =>
       (
         await prisma.$queryRaw<KeyRow[]>`
           SELECT request_hash AS "requestHash", state, response_status AS "responseStatus",
             response_body AS "responseBody", locked_until > now() AS "leaseLive"
-          FROM idempotency_keys WHERE scope = ${SCOPE} AND key = ${key}`
+          FROM idempotency_keys WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key}`
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
-    takeOver: (key: string | null) =>
-      prisma.$queryRaw<Array<{ key: string; orderId: number | null }>>`
+    takeOver: (id: ClaimedKey | null) =>
+      prisma.$queryRaw<Array<{ caller: string; key: string; orderId: number | null }>>`
         UPDATE idempotency_keys k
         SET locked_by = ${owner}, locked_until = now() + make_interval(secs => ${lease}::double precision)
-        WHERE (k.scope, k.key) IN (
-          SELECT scope, key FROM idempotency_keys
-          WHERE state = 'in_progress' AND locked_until <= now() AND (${key}::text IS NULL OR key = ${key})
+        WHERE (k.scope, k.caller, k.key) IN (
+          SELECT scope, caller, key FROM idempotency_keys
+          WHERE state = 'in_progress' AND locked_until <= now()
+            AND (${id?.key ?? null}::text IS NULL OR (caller, key) = (${id?.caller ?? null}::text, ${id?.key ?? null}::text))
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-        RETURNING k.key, k.order_id AS "orderId"`,
-    complete: (key: string, status: number, body: unknown) =>
+        RETURNING k.caller, k.key, k.order_id AS "orderId"`,
+    complete: ({ caller, key }: ClaimedKey, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
           response_body = ${JSON.stringify(body)}::json
-        WHERE scope = ${SCOPE} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
-    letGo: (key: string) =>
+        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
+    letGo: ({ caller, key }: ClaimedKey) =>
       prisma.$executeRaw`
         DELETE FROM idempotency_keys
-        WHERE scope = ${SCOPE} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
+        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
   };
 
   /** Runs the work under a claimed key and keeps its answer (a 5xx lets the key go). */
-  async function perform<T>(key: string, work: (claim: ClaimedKey) => Promise<T>): Promise<T> {
+  async function perform<T>(id: ClaimedKey, work: (claim: ClaimedKey) => Promise<T>): Promise<T> {
     try {
-      const result = await work(claim(key));
-      await keys.complete(key, 201, asJson(result));
+      const result = await work(id);
+      await keys.complete(id, 201, asJson(result));
       return result;
     } catch (error) {
       if (error instanceof DomainError && error.status < 500) {
-        await keys.complete(key, error.status, asJson(toProblem(error)));
+        await keys.complete(id, error.status, asJson(toProblem(error)));
       } else {
-        await keys.letGo(key).catch(() => {});
+        await keys.letGo(id).catch(() => {});
       }
       throw error;
     }
@@ -124,13 +108,13 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
 
   /** Settles a taken-over key: completed from its order's final state, or let go. */
   async function settleKey<T>(
-    key: string,
+    id: ClaimedKey,
     orderId: number | null,
     settle: Settle<T>,
   ): Promise<T | undefined> {
     const answer = orderId === null ? undefined : await settle(orderId);
-    if (answer === undefined) await keys.letGo(key);
-    else await keys.complete(key, 201, asJson(answer));
+    if (answer === undefined) await keys.letGo(id);
+    else await keys.complete(id, 201, asJson(answer));
     return answer;
   }
 
@@ -146,9 +130,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       settle: Settle<T>,
     ): Promise<T> {
       const hash = requestHash(input);
+      const id: ClaimedKey = { scope: SCOPE, caller: keyOwner(), key, owner };
       for (;;) {
-        if (await keys.claim(key, hash)) return perform(key, work);
-        const row = await keys.read(key);
+        if (await keys.claim(id, hash)) return perform(id, work);
+        const row = await keys.read(id);
         if (!row) continue; // let go meanwhile: claim it afresh
         if (row.requestHash !== hash) {
           throw new Unprocessable('This Idempotency-Key was used with a different request body');
@@ -161,17 +146,19 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
           continue;
         }
-        const [taken] = await keys.takeOver(key);
+        const [taken] = await keys.takeOver(id);
         if (!taken) continue;
-        if (taken.orderId === null) return perform(key, work);
-        const answer = await settleKey(key, taken.orderId, settle);
+        if (taken.orderId === null) return perform(id, work);
+        const answer = await settleKey(id, taken.orderId, settle);
         if (answer !== undefined) return answer;
       }
     },
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
-      for (const { key, orderId } of await keys.takeOver(null)) await settleKey(key, orderId, settle);
+      for (const { caller, key, orderId } of await keys.takeOver(null)) {
+        await settleKey({ scope: SCOPE, caller, key, owner }, orderId, settle);
+      }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },
   };
@@ -179,8 +166,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
 
 function replay<T>(row: KeyRow): T {
   const status = row.responseStatus ?? 500;
-  if (status >= 400)
-    throw reviveProblem(status, row.responseBody) ?? new Conflict('The first request failed');
+  if (status >= 400) throw replayedError(status, row.responseBody);
   return row.responseBody as T;
 }
 

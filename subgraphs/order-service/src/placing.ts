@@ -126,7 +126,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
         RETURNING changed_at
       ), linked AS (
         UPDATE idempotency_keys k SET order_id = o.id FROM o
-        WHERE k.scope = ${claim?.scope ?? null} AND k.key = ${claim?.key ?? null}
+        WHERE k.scope = ${claim?.scope ?? null} AND k.caller = ${claim?.caller ?? null} AND k.key = ${claim?.key ?? null}
           AND k.locked_by = ${claim?.owner ?? null} AND k.state = 'in_progress'
         RETURNING k.key
       )

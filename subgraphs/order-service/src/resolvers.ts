@@ -1,13 +1,13 @@
 // GraphQL -> domain calls, nothing more.
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
+import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { limitSchema, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
 import { ORDER_STATUSES, type OrderSummary, type OrderView } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
-import { idempotencyKeySchema } from './routes.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
 export interface Context {

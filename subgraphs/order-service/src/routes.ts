@@ -1,7 +1,8 @@
 // REST -> domain calls, nothing more.
+import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
 import { listQuerySchema } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { shipmentEventInput } from './lifecycle.ts';
 import { ORDER_STATUSES } from './orders.ts';
@@ -13,27 +14,11 @@ export const orderListQuery = listQuerySchema.extend({
   customerId: idSchema.optional(),
 });
 
-export const idempotencyKeySchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-
-function idempotencyKey(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  return key === undefined
-    ? undefined
-    : parse(z.object({ 'Idempotency-Key': idempotencyKeySchema }), { 'Idempotency-Key': key })[
-        'Idempotency-Key'
-      ];
-}
-
 export function supplyOrderRoutes(orders: SupplyOrders): Router {
   const router = Router();
 
   router.post('/supply-orders', async (req, res) => {
-    const key = idempotencyKey(req);
+    const key = idempotencyKeyOf(req);
     const order = await orders.place(parse(placeOrderInput, req.body), key);
     res.status(201).location(`/supply-orders/${order.id}`).json(order);
   });

@@ -50,14 +50,15 @@ afterAll(async () => {
 
 const quantityOf = (caller: number) => 1 + (caller % 3);
 
-/** One caller: tries the doomed copy, then the survivor with the same key until it has an answer. */
+/** One caller: tries the doomed copy, then the survivor with the same key until it has an answer that is not a 503. */
 async function caller(index: number): Promise<{ status: number; orderId?: number }> {
   const body = { customerId: WITH_ADDRESS, items: [{ productId: GIZMO, quantity: quantityOf(index) }] };
   const headers = { 'Idempotency-Key': `failover-${index}` };
   const first = await httpClient(doomed.url, headers)
     .post('/supply-orders', body)
     .catch(() => undefined);
-  if (first) return { status: first.status, orderId: first.data.id };
+  // A 503 means failed and nothing held: the caller retries, as after no answer at all.
+  if (first && first.status !== 503) return { status: first.status, orderId: first.data.id };
   const survivor = httpClient(system.orders.url, headers);
   for (;;) {
     const retry = await survivor.post('/supply-orders', body);

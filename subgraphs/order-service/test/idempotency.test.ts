@@ -119,7 +119,12 @@ describe('Idempotency-Key on POST /supply-orders', () => {
       const placing = orderPlacing({ db, neighbours, logger });
       const input = { ...order, serviceLevel: 'standard' as const };
       await expect(
-        placing.place(input, { scope: 'supply-orders', key: 'k-let-go', owner: 'a-dead-process' }),
+        placing.place(input, {
+          scope: 'supply-orders',
+          caller: 'open',
+          key: 'k-let-go',
+          owner: 'a-dead-process',
+        }),
       ).rejects.toThrow(/was taken over/);
     } finally {
       await db.close();

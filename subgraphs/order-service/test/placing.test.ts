@@ -16,7 +16,9 @@ let system: System;
 let http: AxiosInstance;
 
 beforeAll(async () => {
-  system = await startSystem();
+  // Placement rules, not deadlines (deadline.test.ts has those): a deadline long
+  // enough that a loaded machine never turns a refusal into a 503.
+  system = await startSystem({ env: { ORDER_TIMEOUT_MS: '60000' } });
   http = httpClient(system.orders.url);
 });
 

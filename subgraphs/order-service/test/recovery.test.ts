@@ -189,8 +189,8 @@ describe('three replicas sweeping at the same moment', () => {
 
       // A key from yesterday: kept 24 hours, then forgotten.
       await db.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, state, response_status, response_body, created_at)
-         VALUES ('supply-orders', 'swept-old', repeat('a', 64), 'completed', 201, '{}', now() - interval '25 hours')`,
+        `INSERT INTO idempotency_keys (scope, caller, key, request_hash, state, response_status, response_body, created_at)
+         VALUES ('supply-orders', 'open', 'swept-old', repeat('a', 64), 'completed', 201, '{}', now() - interval '25 hours')`,
       );
 
       await Promise.all(replicas.map((replica) => replica.recovery.runOnce()));

@@ -18,7 +18,8 @@ let logistics: AxiosInstance;
 
 beforeAll(async () => {
   logisticsProxy = await startSlowProxy();
-  system = await startSystem({ logisticsUrl: logisticsProxy.url, timeoutMs: 500 });
+  // A deadline long enough that the order stays pending for as long as the first test holds it.
+  system = await startSystem({ logisticsUrl: logisticsProxy.url, env: { ORDER_TIMEOUT_MS: '30000' } });
   logisticsProxy.target = system.logistics.url;
   orders = httpClient(system.orders.url);
   logistics = httpClient(system.logistics.url);
@@ -43,9 +44,9 @@ const reserved = async () => (await stockOf(system.db, GADGET))?.reserved;
 describe('shipment reports', () => {
   it('sends a report for an order still being placed again until it applies: shipped, stock committed', async () => {
     const before = await stockOf(system.db, GADGET);
-    // The booking is made at once, its answer held: the order stays pending meanwhile.
+    // The booking is made at once, its answer held until released: the order stays pending meanwhile.
     logisticsProxy.holdAnswers = true;
-    logisticsProxy.slowUntil = Date.now() + 1_000;
+    logisticsProxy.slowUntil = Date.now() + 60_000;
     const placing = orders.post('/supply-orders', order);
     const { rows } = await waitFor(async () => {
       const found = await system.db.query<{ id: number; order_id: number }>(
@@ -56,6 +57,15 @@ describe('shipment reports', () => {
     }, 'the shipment of a pending order');
     const shipment = rows[0]!;
     expect((await logistics.patch(`/shipments/${shipment.id}`, { status: 'in_transit' })).status).toBe(200);
+    // The report reaches the order while it is pending; then the booking's answer is let go.
+    await waitFor(async () => {
+      const sent = await system.db.query<{ attempts: number }>(
+        'SELECT attempts FROM shipment_reports WHERE shipment_id = $1 AND attempts > 0',
+        [shipment.id],
+      );
+      return sent.rows.length > 0 ? true : undefined;
+    }, 'the report to be sent while the order is pending');
+    logisticsProxy.slowUntil = 0;
 
     expect((await placing).status).toBe(201);
     logisticsProxy.holdAnswers = false;
