@@ -1,7 +1,7 @@
 // The system's subgraph URLs as a gateway's environment, and the counters
 // the gateway tests read.
 import type { Env } from '@supply/service-kit/config';
-import type { StartedService } from '@supply/test-support/services';
+import { BACKGROUND_SQL, type StartedService } from '@supply/test-support/services';
 import type { System } from '@supply/test-support/system';
 
 export function subgraphEnv(system: System): Env {
@@ -23,10 +23,6 @@ export function resetCounters(system: System): void {
     service.requests.reset();
   }
 }
-
-// logistics-service's report outbox polls shipment_reports every 200 ms in tests
-// (startSystem's reportIntervalMs), whatever the gateway does: not an operation's cost.
-const BACKGROUND_SQL = /\bshipment_reports\b/;
 
 /** SQL statements (background sweeps aside) and HTTP requests per subgraph since the last reset. */
 export function counters(system: System) {

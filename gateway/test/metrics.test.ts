@@ -70,7 +70,16 @@ describe('GET /metrics', () => {
     expect(await samples(system.logistics.url, 'outbox_backlog')).toContainEqual(
       expect.stringMatching(/^outbox_backlog\{outbox="shipment_reports"\} \d+$/),
     );
-    expect(await samples(system.logistics.url, 'outbox_oldest_age_seconds')).toHaveLength(1);
+    expect(await samples(system.logistics.url, 'outbox_oldest_age_seconds')).toContainEqual(
+      expect.stringMatching(/^outbox_oldest_age_seconds\{outbox="shipment_reports"\} [0-9.e+-]+$/),
+    );
+    // crm-api's webhook outbox, beside it.
+    expect(await samples(system.crm.url, 'outbox_backlog')).toContainEqual(
+      expect.stringMatching(/^outbox_backlog\{outbox="webhooks"\} \d+$/),
+    );
+    expect(await samples(system.crm.url, 'outbox_oldest_age_seconds')).toContainEqual(
+      expect.stringMatching(/^outbox_oldest_age_seconds\{outbox="webhooks"\} [0-9.e+-]+$/),
+    );
     const pool = (await samples(system.orders.url, 'db_pool_connections')).join('\n');
     for (const state of ['in_use', 'idle', 'waiting']) expect(pool).toContain(`state="${state}"`);
     expect(await samples(system.orders.url, 'order_recovery_sweeps_total')).toContainEqual(

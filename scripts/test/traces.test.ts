@@ -3,14 +3,16 @@
 // gateway and order-service in http/protobuf, the others in http/json). One
 // dashboard query is one trace across the gateway and the four subgraphs; one
 // order is one trace across crm-api, order-service, inventory and logistics,
-// its compensation included; log lines carry the trace's ids.
+// its compensation included; log lines carry the trace's ids. Work done
+// later (a shipment report sent by the outbox, an order settled after its
+// saga stopped) is a trace of its own, linked to the one that caused it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seed, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { graphql, httpClient } from '@supply/test-support/http';
-import { freePort, waitFor } from '@supply/test-support/network';
+import { freePort, type HungServer, startHungServer, waitFor } from '@supply/test-support/network';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@supply/test-support/otlp';
 import { entryOf, SERVICES } from '../services.ts';
 
@@ -18,14 +20,22 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROTOBUF = new Set(['gateway', 'order-service']);
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
+const MOVE_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
+const STALLED_TRACE = '6bf92f3577b34da6a3ce929d0e0e4738';
+// A replica whose orders stall on an inventory that never answers; its lease
+// on a key lasts ORDER_TIMEOUT_MS + 5 s.
+const STALLED_TIMEOUT_MS = 3_000;
 
 let db: TestDatabase;
 let receiver: OtlpReceiver;
+let hung: HungServer;
+let stalledUrl: string;
+let stalled: ChildProcess;
 const urls: Record<string, string> = {};
 const logs: Record<string, Array<Record<string, unknown>>> = {};
 const children: ChildProcess[] = [];
 
-function start(name: string, entry: string, env: Record<string, string>): void {
+function start(name: string, entry: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', entry], {
     cwd: ROOT,
     env: {
@@ -47,6 +57,7 @@ function start(name: string, entry: string, env: Record<string, string>): void {
     for (const line of lines) if (line.startsWith('{')) logs[name]?.push(JSON.parse(line));
   });
   children.push(child);
+  return child;
 }
 
 /** The spans of one trace, once `services` have all sent theirs and no more arrive. */
@@ -70,6 +81,13 @@ async function traceOf(traceId: string, services: string[]): Promise<ReceivedSpa
       `${error.message}; received ${receiver.spans.length} spans, of this trace:\n${got.join('\n')}`,
     );
   });
+}
+
+/** The span named `name` that links to a span of `traceId`. */
+function linkedTo(traceId: string, name: string): Promise<ReceivedSpan> {
+  const find = async () =>
+    receiver.spans.find((span) => span.name === name && span.links.some((link) => link.traceId === traceId));
+  return waitFor(find, `a span ${name} linked to trace ${traceId}`, 20_000);
 }
 
 /** The trace id the access log line of `requestId` carries, in `process`'s log. */
@@ -111,11 +129,20 @@ beforeAll(async () => {
   const gatewayPort = await freePort();
   urls.gateway = `http://127.0.0.1:${gatewayPort}`;
   start('gateway', 'gateway/src/main.ts', { ...neighbours, PORT: String(gatewayPort) });
-  for (const url of Object.values(urls)) {
+  hung = await startHungServer();
+  const stalledPort = await freePort();
+  stalledUrl = `http://127.0.0.1:${stalledPort}`;
+  stalled = start('order-service-stalled', entryOf('order-service'), {
+    ...neighbours,
+    INVENTORY_SERVICE_URL: hung.url,
+    ORDER_TIMEOUT_MS: String(STALLED_TIMEOUT_MS),
+    PORT: String(stalledPort),
+  });
+  for (const url of [...Object.values(urls), stalledUrl]) {
     await waitFor(
       () =>
         httpClient(url)
-          .get('/readyz', { timeout: 2_000 })
+          .get(url === stalledUrl ? '/healthz' : '/readyz', { timeout: 2_000 })
           .then(
             (res) => res.status === 200,
             () => false,
@@ -131,13 +158,14 @@ afterAll(async () => {
     children.map(
       (child) =>
         new Promise((resolve) => {
-          if (child.exitCode !== null) return resolve(undefined);
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
           child.once('exit', resolve);
           child.kill('SIGTERM');
         }),
     ),
   );
   await receiver?.close();
+  await hung?.close();
   await db?.drop();
 });
 
@@ -214,6 +242,55 @@ describe('traces', () => {
       expect({ service, sql: sql.length > 0 }).toEqual({ service, sql: true });
     }
   });
+
+  it('sends a shipment report in a trace of its own, linked to the status move that wrote it', async () => {
+    const placed = await httpClient(urls['crm-api']!).post('/orders', ORDER);
+    expect(placed.status).toBe(201);
+    const traceparent = `00-${MOVE_TRACE}-${CALLER_SPAN}-01`;
+    const moved = await httpClient(urls['logistics-service']!, { traceparent }).patch(
+      `/shipments/${placed.data.shipment.id}`,
+      { status: 'in_transit' },
+    );
+    expect(moved.status).toBe(200);
+    const move = (await traceOf(MOVE_TRACE, ['logistics-service'])).find(
+      (span) => span.name === 'PATCH /shipments/:id',
+    );
+    const send = await linkedTo(MOVE_TRACE, 'send shipment_reports');
+    expect(send).toMatchObject({ service: 'logistics-service', parentSpanId: '' });
+    expect(send.links).toEqual([{ traceId: MOVE_TRACE, spanId: move?.spanId }]);
+    const spans = await traceOf(send.traceId, ['logistics-service', 'order-service']);
+    expectOneTree(spans);
+    expect(spans.filter((s) => s.service === 'order-service').map((s) => s.name)).toContain(
+      'POST /supply-orders/:id/shipment-events',
+    );
+  });
+
+  it('settles an order a stalled replica left pending in a trace linked to the one that placed it', async () => {
+    const key = { 'idempotency-key': 'trace-stalled-1' };
+    const traceparent = `00-${STALLED_TRACE}-${CALLER_SPAN}-01`;
+    const placing = httpClient(stalledUrl, { ...key, traceparent }).post('/supply-orders', ORDER);
+    await waitFor(async () => hung.connections > 0, 'the reservation to hang');
+    stalled.kill('SIGKILL');
+    await placing.catch(() => {});
+    // The retry on the other replica waits for the dead replica's lease to run out,
+    // takes its key over and settles the order it left pending.
+    const retry = await waitFor(
+      async () => {
+        const res = await httpClient(urls['order-service']!, key).post('/supply-orders', ORDER);
+        return res.status !== 409 && res;
+      },
+      'the key to be taken over',
+      STALLED_TIMEOUT_MS + 30_000,
+    );
+    expect(retry.status).toBe(201);
+    const settle = await linkedTo(STALLED_TRACE, 'settle abandoned order');
+    expect(settle).toMatchObject({ service: 'order-service', parentSpanId: '' });
+    const spans = await traceOf(settle.traceId, ['order-service', 'inventory-service']);
+    expectOneTree(spans);
+    expect(spans.filter((s) => s.service === 'inventory-service').map((s) => s.name)).toContain(
+      'DELETE /inventory/reservations/:orderId',
+    );
+  }, 60_000);
 
   it('exports in http/protobuf and http/json alike', () => {
     expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/x-protobuf', 'application/json']));

@@ -119,6 +119,11 @@ const envSchema = z.object({
   CORS_ORIGINS: corsOrigins,
   RATE_LIMIT_REQUESTS: positiveInt(1_200),
   RATE_LIMIT_WINDOW_SECONDS: positiveInt(60),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^[0-9]+(,[0-9]+)*$/, 'must be seconds between attempts, separated by commas, e.g. 5,300,1800')
+    .default('5,300,1800,7200,18000,36000,36000')
+    .transform((text) => text.split(',').map(Number)),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -161,6 +166,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** Requests one API key may make of one process (all its replicas) per window. */
   rateLimit: { requests: number; windowSeconds: number };
+  /** Seconds between a webhook delivery's attempts; after the last one it has failed. */
+  webhookRetrySchedule: readonly number[];
 }
 
 export interface ConfigNeeds {
@@ -207,6 +214,7 @@ export function loadConfig(
     serviceApiKey: e.SERVICE_API_KEY,
     corsOrigins: e.CORS_ORIGINS ?? (e.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
     rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
+    webhookRetrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
   };
   if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
   else if (config.apiKeys && !config.serviceApiKey) {

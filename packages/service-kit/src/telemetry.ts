@@ -10,7 +10,9 @@
 import {
   type Context,
   context,
+  type Link,
   propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -64,6 +66,20 @@ export function endSpan(span: Span, error?: unknown): void {
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();
+}
+
+/** Ends `span` when `work` settles, failed if it rejects; answers what `work` does. */
+function endWhenSettled<T>(span: Span, work: Promise<T>): Promise<T> {
+  return work.then(
+    (result) => {
+      endSpan(span);
+      return result;
+    },
+    (error: unknown) => {
+      endSpan(span, error);
+      throw error;
+    },
+  );
 }
 
 /**
@@ -124,6 +140,40 @@ export function injectTraceparent(headers: { set(name: string, value: string): u
   propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
 }
 
+/**
+ * The active context as a W3C traceparent, for a row of work written now and
+ * done later (an outbox row, an order recovery may settle); null while
+ * tracing is off or outside a span, so the column costs nothing then.
+ */
+export function currentTraceParent(): string | null {
+  if (!enabled || !trace.getSpan(context.active())) return null;
+  const carrier: { traceparent?: string } = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
+}
+
+/**
+ * Runs `work` in a span of its own trace, linked to the stored traceparent of
+ * the request that wrote the work (a link, not a parent: the work runs later,
+ * as the OpenTelemetry messaging conventions have it). Calls to neighbours
+ * inside carry this span's traceparent. While tracing is off it runs `work` alone.
+ */
+export function withLinkedSpan<T>(
+  name: string,
+  traceParent: string | null,
+  work: () => Promise<T>,
+  options: { kind?: 'producer' | 'internal'; attributes?: Record<string, string | number> } = {},
+): Promise<T> {
+  if (!enabled) return work();
+  const kind = options.kind === 'producer' ? SpanKind.PRODUCER : SpanKind.INTERNAL;
+  const stored = traceParent
+    ? trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: traceParent }))
+    : undefined;
+  const links: Link[] = stored ? [{ context: stored }] : [];
+  const span = tracer.startSpan(name, { kind, attributes: options.attributes, links, root: true });
+  return endWhenSettled(span, context.with(trace.setSpan(ROOT_CONTEXT, span), work));
+}
+
 type Query = (...args: unknown[]) => unknown;
 
 /**
@@ -152,15 +202,6 @@ export function traceQueries(client: { query: Query }): void {
       };
       return query(...args);
     }
-    return (query(...args) as Promise<unknown>).then(
-      (result) => {
-        endSpan(span);
-        return result;
-      },
-      (error: unknown) => {
-        endSpan(span, error);
-        throw error;
-      },
-    );
+    return endWhenSettled(span, query(...args) as Promise<unknown>);
   };
 }

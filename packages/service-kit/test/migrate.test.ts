@@ -32,6 +32,9 @@ const TABLES = [
   'shipment_reports',
   'idempotency_keys',
   'idempotent_requests',
+  'webhook_endpoints',
+  'webhook_events',
+  'webhook_deliveries',
 ];
 
 function server(): { serverUrl: string; prefix: string } {

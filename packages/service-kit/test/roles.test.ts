@@ -75,6 +75,17 @@ describe("each service's database role", () => {
     expect(await as('gateway', 'SELECT email FROM customers')).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
+  it('may add webhook events, and no more, where its service makes the changes they report', async () => {
+    const event = `INSERT INTO webhook_events (type, subject_id) VALUES ('stock.low', 1)`;
+    for (const name of ['inventory-service', 'logistics-service', 'order-service']) {
+      expect(await as(name, event)).toBe('ok');
+      expect(await as(name, 'SELECT * FROM webhook_events')).toBe(INSUFFICIENT_PRIVILEGE);
+      expect(await as(name, 'UPDATE webhook_events SET fanned_at = now()')).toBe(INSUFFICIENT_PRIVILEGE);
+      expect(await as(name, 'SELECT * FROM webhook_endpoints')).toBe(INSUFFICIENT_PRIVILEGE);
+    }
+    expect(await as('crm-api', 'UPDATE webhook_events SET fanned_at = now()')).toBe('ok');
+  });
+
   it('runs no DDL: the migration role owns the schema', async () => {
     expect(await as('crm-api', 'CREATE TABLE notes (id int)')).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await as('order-service', 'DROP TABLE customers')).toBe(INSUFFICIENT_PRIVILEGE);

@@ -12,6 +12,8 @@ export interface ReceivedSpan {
   parentSpanId: string;
   name: string;
   attributes: Record<string, unknown>;
+  /** The spans this one links to (not its parent). */
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 export interface OtlpReceiver {
@@ -28,7 +30,8 @@ syntax = "proto3";
 message AnyValue { oneof value { string stringValue = 1; bool boolValue = 2; int64 intValue = 3; double doubleValue = 4; } }
 message KeyValue { string key = 1; AnyValue value = 2; }
 message Resource { repeated KeyValue attributes = 1; }
-message Span { bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6; repeated KeyValue attributes = 9; }
+message Link { bytes trace_id = 1; bytes span_id = 2; }
+message Span { bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6; repeated KeyValue attributes = 9; repeated Link links = 13; }
 message ScopeSpans { repeated Span spans = 2; }
 message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
@@ -39,12 +42,15 @@ interface JsonKeyValue {
   key: string;
   value: Record<string, unknown>;
 }
-interface JsonSpan {
+interface JsonLink {
   traceId: string;
   spanId: string;
+}
+interface JsonSpan extends JsonLink {
   parentSpanId?: string;
   name: string;
   attributes?: JsonKeyValue[];
+  links?: JsonLink[];
 }
 interface JsonRequest {
   resourceSpans?: Array<{
@@ -68,6 +74,7 @@ function decodeProtobuf(body: Buffer): JsonRequest {
           traceId: hex(span.traceId),
           spanId: hex(span.spanId),
           parentSpanId: hex(span.parentSpanId),
+          links: (span.links ?? []).map((link) => ({ traceId: hex(link.traceId), spanId: hex(link.spanId) })),
         });
       }
   return request;
@@ -84,6 +91,7 @@ function spansOf(request: JsonRequest): ReceivedSpan[] {
         parentSpanId: span.parentSpanId ?? '',
         name: span.name,
         attributes: attributesOf(span.attributes),
+        links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
       })),
     );
   });

@@ -9,6 +9,12 @@ import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { localLoginOf, SERVICES } from '../../../scripts/services.ts';
 import { documentService } from './openapi.ts';
 
+/**
+ * What services do in the background whatever a test does: logistics-service's
+ * report outbox and crm-api's webhook sweep. Not the cost of what a test measures.
+ */
+export const BACKGROUND_SQL = /\b(shipment_reports|webhook_\w+)\b/;
+
 /** A closed port (discard): connections to it are refused at once. */
 export const NOWHERE = 'http://127.0.0.1:9';
 export const NEIGHBOUR_URLS: string[] = SERVICES.map((service) => service.variable);

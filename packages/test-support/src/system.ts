@@ -72,7 +72,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     },
     build: (deps) => buildOrders(deps, options.recovery ?? { pendingTimeoutMs: 60_000, intervalMs: 60_000 }),
   });
-  const crm = await start('crm-api', buildCrm);
+  // crm-api reads webhook events' data from each service.
+  const crm = await start('crm-api', buildCrm, {
+    INVENTORY_SERVICE_URL: inventory.url,
+    LOGISTICS_SERVICE_URL: logistics.url,
+  });
   const gateway = options.gateway
     ? await startGateway({
         ...env,

@@ -10,17 +10,34 @@ import { openApiDocument } from './openapi.ts';
 import { ordersFrontDoor } from './orders.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { customerRoutes } from './routes.ts';
+import { createDeliverer } from './webhook-delivery.ts';
+import { webhookRoutes } from './webhook-routes.ts';
+import { webhooksDomain } from './webhooks.ts';
 
 const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
 export async function buildApp({ config, logger, db }: ServiceDeps): Promise<BuiltService> {
   const customers = customersDomain(db);
-  const orderService = createServiceClient({
-    name: 'order-service',
-    baseURL: config.urls.orders,
-    timeoutMs: config.serviceTimeoutMs,
-    serviceApiKey: config.serviceApiKey,
+  const client = (name: string, baseURL: string) =>
+    createServiceClient({
+      name,
+      baseURL,
+      timeoutMs: config.serviceTimeoutMs,
+      serviceApiKey: config.serviceApiKey,
+      logger,
+    });
+  const orderService = client('order-service', config.urls.orders);
+  const production = config.nodeEnv === 'production';
+  const deliverer = createDeliverer({
+    db,
     logger,
+    production,
+    retrySchedule: config.webhookRetrySchedule,
+    sources: {
+      orders: orderService,
+      logistics: client('logistics-service', config.urls.logistics),
+      inventory: client('inventory-service', config.urls.inventory),
+    },
   });
   const app = createHttpApp({
     openApi: openApiDocument,
@@ -33,6 +50,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     ],
   });
   app.use(customerRoutes(customers, ordersFrontDoor(orderService, customers, config.orderTimeoutMs)));
+  app.use(webhookRoutes(webhooksDomain(db, production)));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,
@@ -41,5 +59,12 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     context: async () => ({ customers, loaders: createLoaders(customers) }),
   });
   finishApp(app, logger);
-  return { app, close: () => graphql.stop() };
+  deliverer.start();
+  return {
+    app,
+    close: async () => {
+      await deliverer.close();
+      await graphql.stop();
+    },
+  };
 }

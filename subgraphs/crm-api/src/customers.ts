@@ -12,6 +12,7 @@ import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import { type AddressInput, addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 
@@ -63,11 +64,23 @@ export const updateCustomerInput = z
   });
 export type UpdateCustomerInput = z.output<typeof updateCustomerInput>;
 
-export interface CustomerFilter {
+export interface CustomerFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>> {
   email?: string | undefined;
   search?: string | undefined;
   limit: number;
   cursor?: string | null | undefined;
+}
+
+/** The conditions of a list's filters, beside the cursor's. */
+function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
+  const conditions = [Prisma.sql`TRUE`];
+  if (filter.email !== undefined) conditions.push(Prisma.sql`lower(email) = lower(${filter.email})`);
+  if (filter.search !== undefined) {
+    // The same expression as customers_search_idx, so the trigram index serves it.
+    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(Prisma.sql`lower(name || ' ' || email || ' ' || coalesce(company, '')) LIKE ${pattern}`);
+  }
+  return conditions;
 }
 
 /** A customer's columns under the names Prisma gives them, for raw reads. */
@@ -161,19 +174,23 @@ export function customersDomain(db: Database) {
       return toCustomer(row);
     },
 
-    /** A page ordered by id; `email` matches exactly (any case), `search` any part of name, email or company. */
+    /**
+     * A page ordered by id, or by (updatedAt, id) for a sync; `email` matches exactly (any case),
+     * `search` any part of name, email or company, `updatedSince` changes from then on.
+     */
     async list(filter: CustomerFilter): Promise<Page<Customer>> {
-      const after = decodeCursor(filter.cursor);
-      const conditions = [Prisma.sql`TRUE`];
-      if (after !== undefined) conditions.push(Prisma.sql`id > ${after}`);
-      if (filter.email !== undefined) conditions.push(Prisma.sql`lower(email) = lower(${filter.email})`);
-      if (filter.search !== undefined) {
-        // The same expression as customers_search_idx, so the trigram index serves it.
-        const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        conditions.push(
-          Prisma.sql`lower(name || ' ' || email || ' ' || coalesce(company, '')) LIKE ${pattern}`,
-        );
+      const conditions = filterConditions(filter);
+      if (filter.sort === 'updatedAt') {
+        const page = await updatedPage(db, 'customers', conditions, {
+          ...filter,
+          cursor: filter.cursor ?? undefined,
+        });
+        const rows = await prisma.customer.findMany({ where: { id: { in: page.items } } });
+        return { items: inPageOrder(page.items, rows).map(toCustomer), nextCursor: page.nextCursor };
       }
+      const after = decodeCursor(filter.cursor);
+      if (after !== undefined) conditions.push(Prisma.sql`id > ${after}`);
+      if (filter.updatedSince) conditions.push(Prisma.sql`updated_at >= ${filter.updatedSince}`);
       const rows = await prisma.$queryRaw<CustomerRow[]>`
         SELECT ${CUSTOMER_COLUMNS} FROM customers
         WHERE ${Prisma.join(conditions, ' AND ')}

@@ -1,6 +1,7 @@
 // The REST routes of routes.ts, described for /openapi.json from the schemas they validate with.
 
 import {
+  type DocumentedRoute,
   idempotencyHeaders,
   idParams,
   json,
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { createCustomerInput, updateCustomerInput } from './customers.ts';
 import { legacyOrderInput } from './orders.ts';
 import { customerListQuery, orderListQuery } from './routes.ts';
+import { createEndpointInput, WEBHOOK_EVENTS } from './webhooks.ts';
 
 const id = idParams('id');
 
@@ -126,5 +128,79 @@ export function openApiDocument(version?: OpenApiVersion) {
     request: { params: id },
     responses: { 200: json(order, 'The order') },
   });
+  webhookRoutes(docs);
   return docs.document(version);
+}
+
+/** Webhook endpoints and their deliveries: admins only. */
+function webhookRoutes(docs: ReturnType<typeof serviceDocs>): void {
+  const endpointFields = {
+    id: z.int(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    description: z.string().nullable(),
+    disabledAt: timestamp.nullable().describe('Set when the endpoint failed for 5 days'),
+    createdAt: timestamp,
+  };
+  const endpoint = docs.schema('WebhookEndpoint', z.object(endpointFields));
+  const delivery = docs.schema(
+    'WebhookDelivery',
+    z.object({
+      id: z.int(),
+      eventId: z.int(),
+      type: z.string(),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      attempts: z.int(),
+      lastStatus: z.int().nullable(),
+      lastError: z.string().nullable(),
+      nextAttemptAt: timestamp.nullable(),
+      deliveredAt: timestamp.nullable(),
+      createdAt: timestamp,
+    }),
+  );
+  const route = (config: Omit<DocumentedRoute, 'access' | 'tags'>) =>
+    docs.route({ ...config, access: 'admin', tags: ['webhooks'] });
+  const id = idParams('id');
+  route({
+    method: 'post',
+    path: '/webhooks/endpoints',
+    summary: 'Register an endpoint; its signing secret is answered here only',
+    request: { body: { ...json(createEndpointInput), required: true } },
+    responses: {
+      201: json(
+        z.object({
+          ...endpointFields,
+          secret: z.string().describe('whsec_ and base64: verify signatures with it'),
+        }),
+        'The endpoint, with its secret',
+      ),
+    },
+  });
+  route({
+    method: 'get',
+    path: '/webhooks/endpoints',
+    summary: 'List the endpoints',
+    responses: { 200: json(z.object({ items: z.array(endpoint) }), 'Every endpoint') },
+  });
+  route({
+    method: 'delete',
+    path: '/webhooks/endpoints/{id}',
+    summary: 'Remove an endpoint',
+    request: { params: id },
+    responses: { 204: { description: 'Removed' } },
+  });
+  route({
+    method: 'get',
+    path: '/webhooks/endpoints/{id}/deliveries',
+    summary: "List an endpoint's deliveries: attempts, last status, next attempt",
+    request: { params: id },
+    responses: { 200: json(z.object({ items: z.array(delivery) }), 'The deliveries') },
+  });
+  route({
+    method: 'post',
+    path: '/webhooks/deliveries/{id}/retry',
+    summary: 'Send a delivery again, now',
+    request: { params: id },
+    responses: { 202: json(delivery, 'The delivery, due now') },
+  });
 }

@@ -1,19 +1,20 @@
 // REST -> domain calls, nothing more.
 import { randomUUID } from 'node:crypto';
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { listQuerySchema } from '@supply/service-kit/pagination';
+import { syncQuerySchema } from '@supply/service-kit/sync';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
 import type { OrdersFrontDoor } from './orders.ts';
 
-export const customerListQuery = listQuerySchema.extend({
+export const customerListQuery = syncQuerySchema.extend({
   email: z.string().trim().min(1).max(254).optional(),
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
-export const orderListQuery = listQuerySchema.extend({ status: z.string().optional() });
+// Checked again by order-service; parsed here so a bad query costs no call.
+export const orderListQuery = syncQuerySchema.extend({ status: z.string().optional() });
 
 export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDoor): Router {
   const router = Router();

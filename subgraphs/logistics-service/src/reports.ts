@@ -6,6 +6,7 @@ import type { AxiosInstance } from '@supply/service-kit/client';
 import { type Database, Prisma, type Transaction } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
 import { type OutboxState, watchOutbox } from '@supply/service-kit/metrics';
+import { currentTraceParent, withLinkedSpan } from '@supply/service-kit/telemetry';
 
 export const reportedStatuses = ['in_transit', 'delivered', 'cancelled'] as const;
 export type ReportedStatus = (typeof reportedStatuses)[number];
@@ -69,6 +70,7 @@ interface ClaimedReport {
   status: ReportedStatus;
   attempts: number;
   createdAt: Date;
+  traceParent: string | null;
 }
 
 export interface ReportOutboxDeps {
@@ -114,7 +116,7 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
         LIMIT ${BATCH_SIZE}
         FOR UPDATE SKIP LOCKED)
       RETURNING r.id, r.shipment_id AS "shipmentId", r.order_id AS "orderId", r.status, r.attempts,
-        r.created_at AS "createdAt"`;
+        r.created_at AS "createdAt", r.trace_parent AS "traceParent"`;
   }
 
   async function send(report: ClaimedReport): Promise<Outcome> {
@@ -161,13 +163,24 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
         next_attempt_at = now() + make_interval(secs => ${delay / 1_000}::double precision) ${where}`;
   }
 
+  /** Sends one report and records the outcome, in a span linked to the move that wrote it. */
+  function deliver(report: ClaimedReport): Promise<void> {
+    const attributes = { 'shipment.id': report.shipmentId, 'shipment_report.id': report.id };
+    return withLinkedSpan(
+      'send shipment_reports',
+      report.traceParent,
+      async () => settle(report, await send(report)),
+      { kind: 'producer', attributes },
+    );
+  }
+
   /** Sends due reports round after round: a landed report may let its shipment's next one go. */
   async function drain(shipmentId: number | null): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS && !closed; round++) {
       const claimed = await claim(shipmentId);
       if (claimed.length === 0) return;
       // At most one report per shipment is claimed, so these may go in parallel.
-      await Promise.all(claimed.map(async (report) => settle(report, await send(report))));
+      await Promise.all(claimed.map(deliver));
     }
   }
 
@@ -206,8 +219,8 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
       // sweep compares with. A shipment back in transit after an exception was
       // already reported in transit: the second report is a no-op.
       await tx.$executeRaw`
-        INSERT INTO shipment_reports (shipment_id, order_id, status)
-        VALUES (${report.shipmentId}, ${report.orderId}, ${report.status})
+        INSERT INTO shipment_reports (shipment_id, order_id, status, trace_parent)
+        VALUES (${report.shipmentId}, ${report.orderId}, ${report.status}, ${currentTraceParent()})
         ON CONFLICT (shipment_id, status) DO NOTHING`;
     },
 

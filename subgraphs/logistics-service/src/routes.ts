@@ -1,7 +1,8 @@
 // REST -> domain calls, nothing more.
 
 import { NotFound } from '@supply/service-kit/errors';
-import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
+import { decodeCursor } from '@supply/service-kit/pagination';
+import { syncQuerySchema } from '@supply/service-kit/sync';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { createShipmentInput, type ShipmentsDomain, shipmentStatuses } from './s
 
 const status = z.enum(shipmentStatuses, { error: `must be one of ${shipmentStatuses.join(', ')}` });
 
-export const shipmentListQuery = listQuerySchema
+export const shipmentListQuery = syncQuerySchema
   .extend({ orderId: idSchema.optional(), status: status.optional() })
   .strict();
 
@@ -28,8 +29,12 @@ export function shipmentRoutes(shipments: ShipmentsDomain): Router {
   });
 
   router.get('/shipments', async (req, res) => {
-    const { cursor, ...filter } = parse(shipmentListQuery, req.query);
-    res.json(await shipments.list({ ...filter, after: decodeCursor(cursor) }));
+    const { cursor, sort, ...filter } = parse(shipmentListQuery, req.query);
+    res.json(
+      sort === 'updatedAt'
+        ? await shipments.listUpdated({ ...filter, cursor })
+        : await shipments.list({ ...filter, after: decodeCursor(cursor) }),
+    );
   });
 
   router.get('/shipments/:id', async (req, res) => {

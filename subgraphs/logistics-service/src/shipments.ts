@@ -1,10 +1,11 @@
 // The shipment domain: booking a shipment, reading shipments, and the status
 // machine. The database settles every race: one live shipment per order is
 // the index shipments_live_order_key, and a status move is one conditional UPDATE.
-import { type Database, inTransaction, SQLSTATE, sqlState } from '@supply/service-kit/database';
+import { type Database, inTransaction, Prisma, SQLSTATE, sqlState } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
 import { type Page, toPage } from '@supply/service-kit/pagination';
+import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { isReported, type ReportOutbox } from './reports.ts';
@@ -123,6 +124,7 @@ export interface ShipmentFilter {
   status?: ShipmentStatus | undefined;
   /** Only shipments with a larger id (the decoded cursor). */
   after?: number | undefined;
+  updatedSince?: Date | undefined;
   limit: number;
 }
 
@@ -266,11 +268,24 @@ export function shipmentsDomain({
           orderId: filter.orderId,
           status: filter.status,
           ...(filter.after !== undefined && { id: { gt: filter.after } }),
+          ...(filter.updatedSince && { updatedAt: { gte: filter.updatedSince } }),
         },
         orderBy: { id: 'asc' },
         take: filter.limit + 1,
       });
       return toPage(rows.map(toShipment), filter.limit);
+    },
+
+    /** A sync page ordered by (updatedAt, id), after the sort=updatedAt `cursor`. */
+    async listUpdated(
+      filter: Omit<ShipmentFilter, 'after'> & { cursor?: string | undefined },
+    ): Promise<Page<Shipment>> {
+      const where = [Prisma.sql`TRUE`];
+      if (filter.orderId !== undefined) where.push(Prisma.sql`order_id = ${filter.orderId}`);
+      if (filter.status) where.push(Prisma.sql`status = ${filter.status}`);
+      const page = await updatedPage(db, 'shipments', where, filter);
+      const rows = await db.prisma.shipment.findMany({ where: { id: { in: page.items } } });
+      return { items: inPageOrder(page.items, rows).map(toShipment), nextCursor: page.nextCursor };
     },
 
     /**

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@supply/test-support/data
 import { httpClient } from '@supply/test-support/http';
 import { freePort } from '@supply/test-support/network';
 import type { StartedService } from '@supply/test-support/services';
+import { expectSyncWithoutGaps } from '@supply/test-support/sync';
 import { estimatedDeliveryDate } from '../src/shipping-rules.ts';
 import { booking, newOrder, newOrders, seedCustomer, startLogistics } from './fixtures.ts';
 
@@ -232,5 +233,22 @@ describe('GET /shipments', () => {
     const res = await http.get('/shipments', { params: { carrier: 'GlobePost' } });
     expect(res.status).toBe(400);
     expect(res.data.errors).toEqual([{ field: 'carrier', message: expect.any(String) }]);
+  });
+});
+
+describe('GET /shipments?sort=updatedAt', () => {
+  it('reads every shipment once while shipments change between pages, and the changed ones in the next sync', async () => {
+    for (const orderId of await newOrders(db, 6)) {
+      expect((await http.post('/shipments', booking(orderId))).status).toBe(201);
+    }
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM shipments');
+    await expectSyncWithoutGaps(
+      http,
+      '/shipments',
+      rows.map((row) => row.id),
+      async (id) => {
+        await db.query('UPDATE shipments SET weight_grams = weight_grams + 1 WHERE id = $1', [id]);
+      },
+    );
   });
 });

@@ -35,10 +35,17 @@ export interface IdempotencyOptions {
 }
 
 /**
- * What became of the order a dead owner recorded: the answer its caller
- * should get (the order, when it went through), or undefined when it failed.
+ * What became of the order a dead owner recorded (with the traceparent that
+ * placed it): the answer its caller should get (the order, when it went
+ * through), or undefined when it failed.
  */
-export type Settle<T> = (orderId: number) => Promise<T | undefined>;
+export type Settle<T> = (orderId: number, traceParent: string | null) => Promise<T | undefined>;
+
+/** The order a key taken over from a dead owner recorded, if any, and the traceparent that placed it. */
+interface TakenOrder {
+  orderId: number | null;
+  traceParent: string | null;
+}
 
 interface KeyRow {
   requestHash: string;
@@ -70,7 +77,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
     takeOver: (id: ClaimedKey | null) =>
-      prisma.$queryRaw<Array<{ caller: string; key: string; orderId: number | null }>>`
+      prisma.$queryRaw<Array<{ caller: string; key: string } & TakenOrder>>`
         UPDATE idempotency_keys k
         SET locked_by = ${owner}, locked_until = now() + make_interval(secs => ${lease}::double precision)
         WHERE (k.scope, k.caller, k.key) IN (
@@ -78,7 +85,8 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           WHERE state = 'in_progress' AND locked_until <= now()
             AND (${id?.key ?? null}::text IS NULL OR (caller, key) = (${id?.caller ?? null}::text, ${id?.key ?? null}::text))
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-        RETURNING k.caller, k.key, k.order_id AS "orderId"`,
+        RETURNING k.caller, k.key, k.order_id AS "orderId",
+          (SELECT o.trace_parent FROM orders o WHERE o.id = k.order_id) AS "traceParent"`,
     complete: ({ caller, key }: ClaimedKey, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
@@ -109,10 +117,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
   /** Settles a taken-over key: completed from its order's final state, or let go. */
   async function settleKey<T>(
     id: ClaimedKey,
-    orderId: number | null,
+    { orderId, traceParent }: TakenOrder,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    const answer = orderId === null ? undefined : await settle(orderId);
+    const answer = orderId === null ? undefined : await settle(orderId, traceParent);
     if (answer === undefined) await keys.letGo(id);
     else await keys.complete(id, 201, asJson(answer));
     return answer;
@@ -149,15 +157,15 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         const [taken] = await keys.takeOver(id);
         if (!taken) continue;
         if (taken.orderId === null) return perform(id, work);
-        const answer = await settleKey(id, taken.orderId, settle);
+        const answer = await settleKey(id, taken, settle);
         if (answer !== undefined) return answer;
       }
     },
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
-      for (const { caller, key, orderId } of await keys.takeOver(null)) {
-        await settleKey({ scope: SCOPE, caller, key, owner }, orderId, settle);
+      for (const { caller, key, ...order } of await keys.takeOver(null)) {
+        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle);
       }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },

@@ -3,10 +3,11 @@
 // order's row, checks the move against the machine, and writes the change and
 // its history row, so no disallowed move is ever written, whatever runs at the
 // same time.
-import type { Database, Transaction } from '@supply/service-kit/database';
+import { type Database, Prisma as Sql, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import type { AddressInput } from '@supply/service-kit/validation';
 
 export const ORDER_STATUSES = [
@@ -165,7 +166,7 @@ function toStatusChange(change: StatusChangeRow): StatusChange {
   };
 }
 
-export interface OrderFilter {
+export interface OrderFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>> {
   status?: OrderStatus | undefined;
   customerId?: number | undefined;
   limit: number;
@@ -239,10 +240,24 @@ function pageQuery(filter: OrderFilter) {
       ...(after !== undefined && { id: { gt: after } }),
       ...(filter.status && { status: filter.status }),
       ...(filter.customerId !== undefined && { customerId: filter.customerId }),
+      ...(filter.updatedSince && { updatedAt: { gte: filter.updatedSince } }),
     },
     orderBy: { id: 'asc' },
     take: filter.limit + 1,
   } satisfies Prisma.OrderFindManyArgs;
+}
+
+/** A sync page: ids by (updated_at, id), then the rows. */
+async function updatedOrders<T extends { id: number }>(
+  db: Database,
+  filter: OrderFilter,
+  read: (ids: number[]) => Promise<T[]>,
+): Promise<Page<T>> {
+  const where = [Sql.sql`TRUE`];
+  if (filter.status) where.push(Sql.sql`status = ${filter.status}`);
+  if (filter.customerId !== undefined) where.push(Sql.sql`customer_id = ${filter.customerId}`);
+  const page = await updatedPage(db, 'orders', where, { ...filter, cursor: filter.cursor ?? undefined });
+  return { items: inPageOrder(page.items, await read(page.items)), nextCursor: page.nextCursor };
 }
 
 export function ordersStore(db: Database) {
@@ -264,6 +279,13 @@ export function ordersStore(db: Database) {
 
     /** A page of whole orders, as REST answers it. */
     async list(filter: OrderFilter): Promise<Page<OrderView>> {
+      if (filter.sort === 'updatedAt') {
+        return updatedOrders(db, filter, async (ids) =>
+          (await prisma.order.findMany({ where: { id: { in: ids } }, include: orderInclude })).map(
+            toOrderView,
+          ),
+        );
+      }
       const rows = await prisma.order.findMany({ ...pageQuery(filter), include: orderInclude });
       return toPage(rows.map(toOrderView), filter.limit);
     },

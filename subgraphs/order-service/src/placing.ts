@@ -8,6 +8,7 @@ import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@su
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
 import { countOrder } from '@supply/service-kit/metrics';
+import { currentTraceParent } from '@supply/service-kit/telemetry';
 import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { ClaimedKey } from './idempotency.ts';
@@ -111,9 +112,9 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     const [row] = await prisma.$queryRaw<Array<Order & { changedAt: Date; linked: boolean }>>`
       WITH o AS (
         INSERT INTO orders (customer_id, status, service_level, total_cents, currency, shipping_line1,
-          shipping_city, shipping_postal_code, shipping_country)
+          shipping_city, shipping_postal_code, shipping_country, trace_parent)
         VALUES (${priced.customerId}, 'pending', ${input.serviceLevel}, ${priced.totalCents}, ${priced.currency},
-          ${address.line1}, ${address.city}, ${address.postalCode}, ${address.country})
+          ${address.line1}, ${address.city}, ${address.postalCode}, ${address.country}, ${currentTraceParent()})
         RETURNING *
       ), items AS (
         INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
@@ -134,7 +135,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
         o.total_cents AS "totalCents", o.currency, o.shipping_line1 AS "shippingLine1",
         o.shipping_city AS "shippingCity", o.shipping_postal_code AS "shippingPostalCode",
         o.shipping_country AS "shippingCountry", o.failure_reason AS "failureReason",
-        o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+        o.trace_parent AS "traceParent", o.created_at AS "createdAt", o.updated_at AS "updatedAt",
         history.changed_at AS "changedAt", EXISTS (SELECT FROM linked) AS linked
       FROM o, history`;
     if (!row) throw new Error('recording the order returned no row');

@@ -9,7 +9,7 @@
 import type { Database } from '@supply/service-kit/database';
 import type { Logger } from '@supply/service-kit/logger';
 import { recoverySweeps } from '@supply/service-kit/metrics';
-import { INTERRUPTED, type SupplyOrders } from './supply-orders.ts';
+import type { SupplyOrders } from './supply-orders.ts';
 
 export interface RecoveryOptions {
   /** A pending order untouched for this long, with no live key lease, is taken as abandoned. */
@@ -24,16 +24,16 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
 
   /** Fails pending orders nobody is placing any more (no key lease is live on them). */
   async function settlePending(): Promise<void> {
-    const rows = await prisma.$queryRaw<Array<{ id: number }>>`
-      SELECT o.id FROM orders o
+    const rows = await prisma.$queryRaw<Array<{ id: number; traceParent: string | null }>>`
+      SELECT o.id, o.trace_parent AS "traceParent" FROM orders o
       WHERE o.status = 'pending'
         AND o.updated_at < now() - make_interval(secs => ${options.pendingTimeoutMs / 1_000}::double precision)
         AND NOT EXISTS (SELECT FROM idempotency_keys k
           WHERE k.order_id = o.id AND k.state = 'in_progress' AND k.locked_until > now())
       ORDER BY o.id LIMIT ${BATCH}`;
-    for (const { id } of rows) {
+    for (const { id, traceParent } of rows) {
       // The move is the claim: of two replicas, one fails the order and undoes it.
-      if (await orders.placing.abandon(id, INTERRUPTED)) {
+      if (await orders.recover(id, traceParent)) {
         await prisma.idempotencyKey.deleteMany({ where: { orderId: id, state: 'in_progress' } });
         logger.warn({ orderId: id }, 'settled an order left pending');
       }

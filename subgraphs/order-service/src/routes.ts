@@ -1,6 +1,6 @@
 // REST -> domain calls, nothing more.
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { listQuerySchema } from '@supply/service-kit/pagination';
+import { syncQuerySchema } from '@supply/service-kit/sync';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
-export const orderListQuery = listQuerySchema.extend({
+export const orderListQuery = syncQuerySchema.extend({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: idSchema.optional(),
 });

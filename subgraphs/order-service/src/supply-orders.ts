@@ -3,6 +3,7 @@
 import type { Database } from '@supply/service-kit/database';
 import { withDeadline } from '@supply/service-kit/deadline';
 import type { Logger } from '@supply/service-kit/logger';
+import { withLinkedSpan } from '@supply/service-kit/telemetry';
 import { idempotency } from './idempotency.ts';
 import { orderLifecycle } from './lifecycle.ts';
 import type { Neighbours } from './neighbours.ts';
@@ -24,9 +25,18 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
   const lifecycle = orderLifecycle({ db, store, neighbours, placing });
   const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
 
+  /**
+   * Fails an order its saga left (its process or its lease ended) and undoes it, in a span
+   * linked to the trace that placed it; true when this call failed it.
+   */
+  const recover = (orderId: number, traceParent: string | null) =>
+    withLinkedSpan('settle abandoned order', traceParent, () => placing.abandon(orderId, INTERRUPTED), {
+      attributes: { 'order.id': orderId },
+    });
+
   /** The answer a key whose owner died stands for: its order once settled, or undefined if it failed. */
-  async function settle(orderId: number): Promise<OrderView | undefined> {
-    await placing.abandon(orderId, INTERRUPTED);
+  async function settle(orderId: number, traceParent: string | null): Promise<OrderView | undefined> {
+    await recover(orderId, traceParent);
     const order = await store.get(orderId);
     return order.status === 'failed' ? undefined : order;
   }
@@ -47,6 +57,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     cancel: lifecycle.cancel,
     recordShipmentEvent: lifecycle.recordShipmentEvent,
     placing,
+    recover,
     /** Settles keys whose owner died, and forgets old ones (the recovery sweep's share). */
     sweepKeys: () => keys.sweep(settle),
   };

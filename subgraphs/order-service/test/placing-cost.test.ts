@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, WITH_ADDRESS, WITHOUT_ADDRESS } from '@supply/test-support/catalogue';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
+import { BACKGROUND_SQL } from '@supply/test-support/services';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -21,9 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.stop();
 });
-
-// logistics-service's report outbox polls shipment_reports in the background: not an order's cost.
-const BACKGROUND_SQL = /\bshipment_reports\b/;
 
 /** What `send` answers, and the statements each service sent meanwhile. */
 async function measured<T>(send: () => Promise<T>) {
