@@ -302,7 +302,9 @@ CREATE TRIGGER inventory_webhook_event AFTER UPDATE ON inventory
 -- ('open' without keys), so two callers' keys never meet.
 CREATE TABLE idempotency_keys (
   scope           text NOT NULL CHECK (length(scope) BETWEEN 1 AND 50),
-  caller          text NOT NULL CHECK (length(caller) BETWEEN 1 AND 64),
+  -- The defaults serve replicas of an older release during a rolling deploy (migration 0010):
+  -- they insert no caller and no lease.
+  caller          text NOT NULL DEFAULT 'open' CHECK (length(caller) BETWEEN 1 AND 64),
   key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   request_hash    text NOT NULL CHECK (request_hash ~ '^[0-9a-f]{64}$'),
   state           text NOT NULL DEFAULT 'in_progress' CHECK (state IN ('in_progress', 'completed')),
@@ -312,7 +314,7 @@ CREATE TABLE idempotency_keys (
   -- The lease of an in-progress key: the process working on it, and until when. A key whose
   -- lease ran out (its owner died) is taken over by any replica.
   locked_by       text NOT NULL DEFAULT '',
-  locked_until    timestamptz NOT NULL DEFAULT now(),
+  locked_until    timestamptz NOT NULL DEFAULT now() + interval '1 minute',
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (scope, caller, key),

@@ -68,6 +68,7 @@ export async function mountSubgraph<TContext extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       ...(armor.plugins as ApolloServerPlugin<TContext>[]),
       entitiesLimitPlugin(SUBGRAPH_LIMITS.representations),
+      mutationsUnbudgeted,
       ...(tracing() ? [operationSpanName] : []),
       ...(options.plugins ?? []),
     ],
@@ -88,6 +89,22 @@ function statementBudget(statements: number): RequestHandler {
     next();
   };
 }
+
+/**
+ * The budget stops reads that fan out; a mutation's statements are the work it
+ * was asked for (placing an order waits on its key), so it has none. Depth,
+ * cost and alias limits still hold for its selection.
+ */
+const mutationsUnbudgeted: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        const context = currentContext();
+        if (operation?.operation === 'mutation' && context) delete context.statementsLeft;
+      },
+    };
+  },
+};
 
 /** Federation's `_service { sdl }` is introspection by another name: off where introspection is. */
 const noServiceSdl: ValidationRule = (context) => ({

@@ -249,6 +249,8 @@ function fromHttpError(error: unknown): DomainError | undefined {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new Invalid('Unsupported body encoding or charset');
   }
+  // The router could not decode a path parameter (`%E0`, `%zz`): its URIError carries 400, unexposed.
+  if (error instanceof URIError) return new Invalid('The request path holds bad percent-encoding');
   // Any other failure reading the body (aborted, shorter than its Content-Length, bad gzip).
   const clientError = expose === true && typeof status === 'number' && status >= 400 && status < 500;
   if (typeof type === 'string' || clientError) {

@@ -43,7 +43,7 @@ export const SUBGRAPH_LIMITS = {
    */
   representations: 5_000,
   /**
-   * Database statements one request may send (each Prisma operation and
+   * Database statements one query (not a mutation) may send (each Prisma operation and
    * prepared read counts one). DataLoader batches keep the gateway's fetches to
    * a handful; this stops what the alias and depth limits let through.
    */

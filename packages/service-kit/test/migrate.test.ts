@@ -269,6 +269,32 @@ describe('migrate on a database from before 0008', () => {
   });
 });
 
+describe('migrate on a database from before 0010', () => {
+  it("takes a key from a replica of the old release (no caller, no lease) as the open caller's, leased a minute", async () => {
+    const url = await emptyDatabase('0010');
+    await migrate({ databaseUrl: url, logger });
+    await adminQuery(
+      url,
+      `ALTER TABLE idempotency_keys ALTER COLUMN caller DROP DEFAULT;
+       ALTER TABLE idempotency_keys ALTER COLUMN locked_until SET DEFAULT now();
+       DELETE FROM schema_migrations WHERE version = '0010_idempotency_rolling_defaults';`,
+    );
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0010_idempotency_rolling_defaults']);
+    await adminQuery(
+      url,
+      `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('supply-orders', 'old', repeat('a', 64))`,
+    );
+    const keys = await adminQuery(
+      url,
+      `SELECT caller, locked_until > now() + interval '50 seconds' AS "leaseLive" FROM idempotency_keys`,
+    );
+    expect(keys.rows).toEqual([{ caller: 'open', leaseLive: true }]);
+  });
+});
+
 describe('a migration lock held by another process', () => {
   it('is waited for a bounded time, then migrate fails saying so', async () => {
     const url = await emptyDatabase('lock');

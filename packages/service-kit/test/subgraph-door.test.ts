@@ -30,10 +30,13 @@ async function subgraph(introspection: boolean): Promise<string> {
   const config = loadConfig('test', 0, { NODE_ENV: 'test' });
   const logger = createLogger('test', 'silent');
   const app = createHttpApp({ config, logger, readiness: [] });
-  const typeDefs = 'type Query { hello: String reads(n: Int!): Int }';
+  const typeDefs = 'type Query { hello: String reads(n: Int!): Int } type Mutation { writes(n: Int!): Int }';
   const server = await mountSubgraph(app, {
     typeDefs,
-    resolvers: { Query: { hello: () => 'hi', reads: (_: unknown, { n }: { n: number }) => reads(n) } },
+    resolvers: {
+      Query: { hello: () => 'hi', reads: (_: unknown, { n }: { n: number }) => reads(n) },
+      Mutation: { writes: (_: unknown, { n }: { n: number }) => reads(n) },
+    },
     logger,
     introspection,
     context: async () => ({}),
@@ -90,6 +93,10 @@ describe("a subgraph request's statement budget", () => {
     // Each request has its own budget, and a sweep (no request) has none.
     expect((await graphql(open, '{ reads(n: 3) }')).body).toEqual({ data: { reads: 3 } });
     expect(await reads(10)).toBe(10);
+  });
+
+  it('holds no mutation to it: its statements are its own work, not a read fanning out', async () => {
+    expect((await graphql(open, 'mutation { writes(n: 10) }')).body).toEqual({ data: { writes: 10 } });
   });
 });
 

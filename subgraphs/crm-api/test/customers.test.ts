@@ -66,6 +66,12 @@ describe('the HTTP front matter', () => {
     expect(huge.data).toMatchObject({ status: 413 });
   });
 
+  it('answers a path with bad percent-encoding with 400', async () => {
+    const res = await httpClient(crm.url).get('/customers/%zz');
+    expect(res.status).toBe(400);
+    expect(res.data).toMatchObject({ status: 400, detail: 'The request path holds bad percent-encoding' });
+  });
+
   it('answers the same errors in GraphQL form at /graphql', async () => {
     const http = httpClient(crm.url, { 'content-type': 'application/json' });
     const malformed = await http.post('/graphql', '{"query": ');

@@ -151,6 +151,12 @@ describe('REST reads', () => {
       )
     ).rows[0]?.id;
 
+  it('answers a path with bad percent-encoding with 400', async () => {
+    const res = await http().get('/supply-orders/%E0');
+    expect(res.status).toBe(400);
+    expect(res.data).toMatchObject({ status: 400, detail: 'The request path holds bad percent-encoding' });
+  });
+
   it('answers an order whole, byte for byte as before: items, the live shipment, history', async () => {
     const { answer: body, statements } = await measured(() => text('/supply-orders/6'));
     // The same fields in the same order as ever: JSON.stringify keeps the order they are written in.
