@@ -29,6 +29,15 @@ export function buildableApps(root = ROOT): string[] {
 /** dist/<name>: the image's /app for one app. */
 export const outputOf = (app: string, root = ROOT) => path.join(root, 'dist', path.basename(app));
 
+/** Files of packages an app serves as they are, copied to <app>/<folder>/ beside its bundle. */
+const SERVED_FILES: Record<string, { from: string; folder: string; files: string[] }> = {
+  gateway: {
+    from: 'node_modules/swagger-ui-dist',
+    folder: 'swagger-ui',
+    files: ['swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'swagger-ui.css', 'favicon-32x32.png'],
+  },
+};
+
 const isTypeScript = (name: string) => /\.[cm]?ts$/.test(name);
 
 /** Non-TypeScript files under src/, and *.graphql beside package.json. */
@@ -73,6 +82,10 @@ export async function bundle(app: string): Promise<void> {
     logLevel: 'warning',
   });
   for (const asset of assetsOf(app)) cpSync(path.join(ROOT, app, asset), path.join(out, app, asset));
+  const served = SERVED_FILES[path.basename(app)];
+  for (const file of served?.files ?? []) {
+    cpSync(path.join(ROOT, served!.from, file), path.join(out, app, served!.folder, file));
+  }
   if (MIGRATING.has(app)) {
     mkdirSync(path.join(out, 'docs'), { recursive: true });
     cpSync(path.join(ROOT, 'docs', 'db-schema.sql'), path.join(out, 'docs', 'db-schema.sql'));

@@ -1,16 +1,23 @@
 // npm run compose-supergraph: rewrites gateway/supergraph.graphql from the
-// subgraphs' schemas. With --check it only says whether the file is current.
+// subgraphs' schemas, and docs/schema.graphql, the public graph it serves.
+// With --check it only says whether the files are current.
 import { readFile, writeFile } from 'node:fs/promises';
-import { composeSupergraph, SUPERGRAPH_FILE } from './supergraph.ts';
+import { API_SCHEMA_FILE, apiSchemaOf, composeSupergraph, SUPERGRAPH_FILE } from './supergraph.ts';
 
 const supergraph = await composeSupergraph();
-const current = await readFile(SUPERGRAPH_FILE, 'utf8').catch(() => '');
-if (process.argv.includes('--check')) {
-  if (current !== supergraph) {
-    console.error('gateway/supergraph.graphql is out of date: run npm run compose-supergraph');
-    process.exit(1);
+const outputs = [
+  { file: SUPERGRAPH_FILE, text: supergraph },
+  { file: API_SCHEMA_FILE, text: apiSchemaOf(supergraph) },
+];
+for (const { file, text } of outputs) {
+  const name = file.pathname.split('/').slice(-2).join('/');
+  const current = await readFile(file, 'utf8').catch(() => '');
+  if (current === text) continue;
+  if (process.argv.includes('--check')) {
+    console.error(`${name} is out of date: run npm run compose-supergraph`);
+    process.exitCode = 1;
+  } else {
+    await writeFile(file, text);
+    console.warn(`${name} updated`);
   }
-} else if (current !== supergraph) {
-  await writeFile(SUPERGRAPH_FILE, supergraph);
-  console.warn('gateway/supergraph.graphql updated');
 }

@@ -2,9 +2,12 @@
 // thing the gateway (or Apollo Router) knows about the subgraphs.
 import { readFile } from 'node:fs/promises';
 import { composeServices } from '@apollo/composition';
+import { printSchema, Supergraph } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 
 export const SUPERGRAPH_FILE = new URL('../gateway/supergraph.graphql', import.meta.url);
+/** The public graph: the supergraph's API schema, what callers of the gateway see. */
+export const API_SCHEMA_FILE = new URL('../docs/schema.graphql', import.meta.url);
 
 /** Each subgraph: its name in the supergraph, its folder, and its default URL. */
 export const SUBGRAPHS = [
@@ -29,4 +32,9 @@ export async function composeSupergraph(): Promise<string> {
     throw new Error(`Composition failed:\n${result.errors.map((error) => `  ${error.message}`).join('\n')}`);
   }
   return `${result.supergraphSdl.trimEnd()}\n`;
+}
+
+/** The API schema of a supergraph: its types and fields without federation's. */
+export function apiSchemaOf(supergraphSdl: string): string {
+  return `${printSchema(Supergraph.build(supergraphSdl).apiSchema()).trimEnd()}\n`;
 }

@@ -17,6 +17,7 @@ import type { RateLimitStore } from '@supply/service-kit/rate-limit';
 import axios from 'axios';
 import type { Express } from 'express';
 import Negotiator from 'negotiator';
+import { docsArePublic, mountApiDocs } from './api-docs.ts';
 import { costLimitPlugin } from './cost.ts';
 import { DASHBOARD_PATH, dashboardDir, dashboardIsPublic, explainMissingDashboard } from './dashboard.ts';
 import { SubgraphDataSource } from './data-source.ts';
@@ -142,7 +143,7 @@ export async function buildGateway({
     readiness,
     // Apollo Sandbox loads its scripts and frames from Apollo's CDN.
     helmet: sandbox ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : {},
-    access: dashboardIsPublic(sandbox ? sandboxPageIsPublic : gatewayPolicy),
+    access: docsArePublic(dashboardIsPublic(sandbox ? sandboxPageIsPublic : gatewayPolicy)),
     ...(dashboard && { publicFiles: { path: DASHBOARD_PATH, dir: dashboard } }),
     rateLimitStore,
   });
@@ -150,6 +151,7 @@ export async function buildGateway({
     logger.warn('the dashboard is not built: /dashboard/ answers 404 until `npm run build -w dashboard`');
     explainMissingDashboard(app);
   }
+  mountApiDocs(app, urls, subgraphNames(supergraphSdl));
   const graphql = expressMiddleware(server, { context: async () => ({}) });
   app.get('/', graphql);
   app.use('/graphql', graphql);

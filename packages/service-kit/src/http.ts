@@ -15,6 +15,7 @@ import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
 import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
+import type { OpenApiDocument } from './openapi.ts';
 import { type RateLimitStore, rateLimit } from './rate-limit.ts';
 import { traceFields, traceRequests, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
@@ -36,6 +37,8 @@ export interface HttpAppOptions {
   publicFiles?: { path: string; dir: string };
   /** Where requests per API key are counted (rate-limit.ts); without one, none are. */
   rateLimitStore?: RateLimitStore | undefined;
+  /** The service's OpenAPI document, served to anyone at /openapi.json (openapi.ts). */
+  openApi?: () => OpenApiDocument;
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -67,6 +70,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
     });
   });
+  if (options.openApi) serveOpenApi(app, options.openApi);
   if (options.publicFiles) {
     // Before canonicalPath: file names are case-sensitive (hashed asset names).
     app.use(options.publicFiles.path, staticFiles(options.publicFiles.dir));
@@ -84,6 +88,15 @@ export function finishApp(app: Express, logger: Logger): Express {
   app.use((req, _res, next) => next(new NotFound(`No route for ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
   return app;
+}
+
+/** Generated on the first request, then kept: the routes do not change while the process runs. */
+function serveOpenApi(app: Express, generate: () => OpenApiDocument): void {
+  let document: OpenApiDocument | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    document ??= generate();
+    res.json(document);
+  });
 }
 
 /** Hashed assets are kept a year; everything else (index.html) is checked on every load. */

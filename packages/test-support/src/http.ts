@@ -1,8 +1,15 @@
-// An HTTP client for tests: never throws on a status, so tests assert on it.
+// An HTTP client for tests: never throws on a status, so tests assert on it;
+// an answer its service's OpenAPI document does not allow fails the request.
 import axios, { type AxiosInstance } from 'axios';
+import { validateAnswer } from './openapi.ts';
 
 export function httpClient(baseURL: string, headers: Record<string, string> = {}): AxiosInstance {
-  return axios.create({ baseURL, validateStatus: () => true, headers, timeout: 30_000 });
+  const client = axios.create({ baseURL, validateStatus: () => true, headers, timeout: 30_000 });
+  client.interceptors.response.use((response) => {
+    validateAnswer(response);
+    return response;
+  });
+  return client;
 }
 
 /** Sends a GraphQL operation and answers { status, body }. */

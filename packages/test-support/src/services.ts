@@ -7,6 +7,7 @@ import { createLogger } from '@supply/service-kit/logger';
 import { loginUrl } from '@supply/service-kit/migrate';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { localLoginOf, SERVICES } from '../../../scripts/services.ts';
+import { documentService } from './openapi.ts';
 
 /**
  * What services do in the background whatever a test does: logistics-service's
@@ -105,6 +106,7 @@ export async function startService(options: StartOptions): Promise<StartedServic
   server.server.on('request', (req: { method?: string; url?: string }) =>
     requests.add(`${req.method} ${req.url}`),
   );
+  documentService(server.url, options.name);
   return {
     url: server.url,
     port: server.port,

@@ -6,6 +6,7 @@ import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { customersDomain } from './customers.ts';
 import { createLoaders } from './loaders.ts';
+import { openApiDocument } from './openapi.ts';
 import { ordersFrontDoor } from './orders.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { customerRoutes } from './routes.ts';
@@ -39,6 +40,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     },
   });
   const app = createHttpApp({
+    openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,

@@ -8,13 +8,13 @@ import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
 import type { OrdersFrontDoor } from './orders.ts';
 
-const customerListQuery = syncQuerySchema.extend({
+export const customerListQuery = syncQuerySchema.extend({
   email: z.string().trim().min(1).max(254).optional(),
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
 });
 
 // Checked again by order-service; parsed here so a bad query costs no call.
-const orderListQuery = syncQuerySchema.extend({ status: z.string().optional() });
+export const orderListQuery = syncQuerySchema.extend({ status: z.string().optional() });
 
 export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDoor): Router {
   const router = Router();

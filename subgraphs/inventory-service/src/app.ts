@@ -4,6 +4,7 @@ import { mountSubgraph } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { createLoaders } from './loaders.ts';
+import { openApiDocument } from './openapi.ts';
 import { productsDomain } from './products.ts';
 import { reservationsDomain } from './reservations.ts';
 import { type Context, resolvers } from './resolvers.ts';
@@ -19,6 +20,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
   const reservations = reservationsDomain(db);
   const warehouses = warehousesDomain(db);
   const app = createHttpApp({
+    openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,

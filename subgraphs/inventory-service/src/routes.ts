@@ -30,13 +30,13 @@ export const access: AccessPolicy = (req) => {
 const lowStockQuery = z
   .enum(['true', 'false'], 'must be true or false')
   .transform((value) => value === 'true');
-const productListQuery = listQuerySchema
+export const productListQuery = listQuerySchema
   .extend({ lowStock: lowStockQuery.optional(), sku: skuSchema.optional() })
   .strict();
-const levelListQuery = listQuerySchema.extend({ lowStock: lowStockQuery.optional() }).strict();
+export const levelListQuery = listQuerySchema.extend({ lowStock: lowStockQuery.optional() }).strict();
 
 // A version, bare or as a strong or weak entity tag: 3, "3", W/"3". `*` asks for no particular version.
-const ifMatchHeader = z
+export const ifMatchHeader = z
   .string()
   .regex(/^(\*|[1-9][0-9]{0,9}|(W\/)?"[1-9][0-9]{0,9}")$/, 'must be a version such as "3"')
   .transform((value) => (value === '*' ? undefined : Number(value.replace(/^W\//, '').replaceAll('"', ''))))

@@ -7,6 +7,7 @@ import { mountSubgraph } from '@supply/service-kit/graphql';
 import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { createLoaders } from './loaders.ts';
+import { openApiDocument } from './openapi.ts';
 import { createReportOutbox, DEFAULT_REPORT_OPTIONS } from './reports.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { reportRoutes, shipmentRoutes } from './routes.ts';
@@ -57,6 +58,7 @@ export async function buildApp(
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
   // order-service is not a readiness dependency: reports wait in the outbox while it is down.
   const app = createHttpApp({
+    openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,

@@ -11,11 +11,11 @@ import { createShipmentInput, type ShipmentsDomain, shipmentStatuses } from './s
 
 const status = z.enum(shipmentStatuses, { error: `must be one of ${shipmentStatuses.join(', ')}` });
 
-const shipmentListQuery = syncQuerySchema
+export const shipmentListQuery = syncQuerySchema
   .extend({ orderId: idSchema.optional(), status: status.optional() })
   .strict();
 
-const statusInput = z.object({ status }).strict();
+export const statusInput = z.object({ status }).strict();
 
 export function shipmentRoutes(shipments: ShipmentsDomain): Router {
   const router = Router();

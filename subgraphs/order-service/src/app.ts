@@ -8,6 +8,7 @@ import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { createLoaders } from './loaders.ts';
 import { neighbours } from './neighbours.ts';
+import { openApiDocument } from './openapi.ts';
 import { orderRecovery, type RecoveryOptions } from './recovery.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { supplyOrderRoutes } from './routes.ts';
@@ -26,6 +27,7 @@ export async function buildApp(
   const calls = neighbours(config, logger);
   const orders = supplyOrders(db, calls, logger, { orderTimeoutMs: config.orderTimeoutMs });
   const app = createHttpApp({
+    openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,

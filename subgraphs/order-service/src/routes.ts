@@ -9,7 +9,7 @@ import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
-const orderListQuery = syncQuerySchema.extend({
+export const orderListQuery = syncQuerySchema.extend({
   status: z.enum(ORDER_STATUSES).optional(),
   customerId: idSchema.optional(),
 });
