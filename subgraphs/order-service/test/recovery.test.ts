@@ -86,8 +86,10 @@ describe('the recovery sweep', () => {
         [order.data.id],
       );
       await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 0, 'the stock to be released');
-      const shipment = await db.query('SELECT status FROM shipments WHERE order_id = $1', [order.data.id]);
-      expect(shipment.rows[0]?.status).toBe('cancelled');
+      // The two undo calls run side by side: the release may land before the cancellation.
+      const shipmentStatus = async () =>
+        (await db.query('SELECT status FROM shipments WHERE order_id = $1', [order.data.id])).rows[0]?.status;
+      await waitFor(async () => (await shipmentStatus()) === 'cancelled', 'the shipment to be cancelled');
     } finally {
       await system.stop();
     }
