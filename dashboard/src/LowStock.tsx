@@ -1,9 +1,9 @@
-// Products at or below their reorder point, with their stock. Stock is shown
-// as column sets, one per place that holds it: today the graph has one stock
-// level per product; per-warehouse levels become one more set each.
+// Products at or below their reorder point in some warehouse: their total
+// stock, and each warehouse's available stock against its reorder point, the
+// low ones marked.
 import { Pager, Panel, QueryState } from './Panel.tsx';
 import { usePagedQuery } from './paging.ts';
-import { LOW_STOCK, type LowStockProduct, type StockLevel } from './queries.ts';
+import { LOW_STOCK, type LowStockProduct, type StockLevel, type WarehouseStock } from './queries.ts';
 
 const PAGE_SIZE = 8;
 
@@ -12,9 +12,27 @@ interface StockColumnSet {
   stock: (product: LowStockProduct) => StockLevel;
 }
 
-/** The places stock is held, as the graph tells them. */
+/** The totals over every warehouse. */
 function stockColumnSets(): StockColumnSet[] {
-  return [{ heading: 'Stock', stock: (product) => product.inventory }];
+  return [{ heading: 'Stock, all warehouses', stock: (product) => product.inventory }];
+}
+
+/** Each warehouse's available stock and reorder point; the low ones are what to reorder. */
+function ByWarehouse({ stock }: { stock: WarehouseStock[] }) {
+  return (
+    <ul className="by-warehouse" data-field="by-warehouse">
+      {stock.map((level) => (
+        <li
+          key={level.warehouse.id}
+          className={level.lowStock ? 'low' : ''}
+          data-code={level.warehouse.code}
+          title={`${level.warehouse.code}: ${level.quantityAvailable} available, reorder at ${level.reorderPoint}${level.lowStock ? ' (low)' : ''}`}
+        >
+          <span className="mono">{level.warehouse.code}</span> {level.quantityAvailable}/{level.reorderPoint}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function StockBar({ stock }: { stock: StockLevel }) {
@@ -67,6 +85,9 @@ export function LowStock() {
                   {set.heading}
                 </th>
               ))}
+              <th rowSpan={2} title="Available / reorder point in each warehouse; low ones marked">
+                By warehouse
+              </th>
             </tr>
             <tr>
               {sets.map((set) => [
@@ -111,6 +132,9 @@ export function LowStock() {
                     </td>,
                   ];
                 })}
+                <td>
+                  <ByWarehouse stock={product.inventory.byWarehouse} />
+                </td>
               </tr>
             ))}
           </tbody>

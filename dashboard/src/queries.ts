@@ -56,11 +56,18 @@ export interface StockLevel {
   reorderPoint: number;
   location: string | null;
 }
+/** A product's stock in one warehouse, as the low-stock panel shows it. */
+export interface WarehouseStock {
+  warehouse: { id: string; code: string };
+  quantityAvailable: number;
+  reorderPoint: number;
+  lowStock: boolean;
+}
 export interface LowStockProduct {
   id: string;
   sku: string;
   name: string;
-  inventory: StockLevel;
+  inventory: StockLevel & { byWarehouse: WarehouseStock[] };
 }
 
 export const LOW_STOCK: TypedDocumentNode<{ products: Page<LowStockProduct> | null }, PageVariables> = gql`
@@ -71,7 +78,10 @@ export const LOW_STOCK: TypedDocumentNode<{ products: Page<LowStockProduct> | nu
           id
           sku
           name
-          inventory { quantityOnHand quantityReserved quantityAvailable reorderPoint location }
+          inventory {
+            quantityOnHand quantityReserved quantityAvailable reorderPoint location
+            byWarehouse { warehouse { id code } quantityAvailable reorderPoint lowStock }
+          }
         }
       }
       pageInfo { hasNextPage endCursor }

@@ -37,6 +37,9 @@ async function openDashboard(): Promise<void> {
   errors.take(UNAUTHORIZED);
 }
 
+/** What the test reads of a list item (its own types know no DOM). */
+type ListItem = { textContent: string | null; classList: { contains(name: string): boolean } };
+
 const texts = (selector: string) => page.locator(selector).allTextContents();
 
 beforeAll(async () => {
@@ -134,6 +137,26 @@ describeInBrowser(missing ?? 'the dashboard in Chromium', () => {
     );
     expect(low.length).toBeGreaterThan(0);
     expect(shown).toEqual(low.map((row) => [row.sku, row.available]));
+    // Each warehouse's available stock against its reorder point, the low ones marked.
+    const byWarehouse = await page
+      .locator('[data-testid=low-stock] tbody tr')
+      .evaluateAll((trs) =>
+        trs.flatMap((tr) =>
+          Array.from(tr.querySelectorAll('[data-field=by-warehouse] li') as ArrayLike<ListItem>).map(
+            (li) =>
+              `${tr.getAttribute('data-sku')} ${li.textContent}${li.classList.contains('low') ? ' low' : ''}`,
+          ),
+        ),
+      );
+    const levels = await rows<{ entry: string }>(
+      `SELECT p.sku || ' ' || w.code || ' ' || (s.quantity_on_hand - s.quantity_reserved) || '/' || s.reorder_point
+              || CASE WHEN s.quantity_on_hand - s.quantity_reserved <= s.reorder_point THEN ' low' ELSE '' END AS entry
+         FROM warehouse_stock s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
+        WHERE p.sku = ANY($1) ORDER BY p.id, w.id`,
+      [low.map((row) => row.sku)],
+    );
+    expect(levels.some((level) => level.entry.endsWith(' low'))).toBe(true);
+    expect(byWarehouse).toEqual(levels.map((level) => level.entry));
   });
 
   it('lists the shipments in exception and the failed orders with their reasons', async () => {
