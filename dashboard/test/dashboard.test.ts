@@ -244,6 +244,8 @@ describeInBrowser(missing ?? 'the dashboard when the services do not answer', ()
       ).resolves.toMatch(
         /Could not load order counts: [\s\S]*refused the connection[\s\S]*npm start[\s\S]*retry/,
       );
+      // The six panels ask on their own: wait for the last to fail before counting.
+      await alerts.nth(5).waitFor();
       expect(await alerts.count()).toBe(6);
       await page.getByTestId('low-stock').getByRole('button', { name: 'Retry' }).click();
       await page.getByTestId('low-stock').locator('.state-error').waitFor();
