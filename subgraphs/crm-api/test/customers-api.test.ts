@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { graphql, httpClient } from '@supply/test-support/http';
-import { type StartedService, startService } from '@supply/test-support/services';
+import { BACKGROUND_SQL, type StartedService, startService } from '@supply/test-support/services';
 import type { AxiosInstance } from 'axios';
 import { buildApp } from '../src/app.ts';
 
@@ -251,6 +251,6 @@ describe('GraphQL', () => {
     );
     expect(body.data._entities).toHaveLength(50);
     expect(body.data._entities[49]).toEqual({ id: '50', name: 'Customer 50' });
-    expect(crm.queries.count).toBe(1);
+    expect(crm.queries.statements.filter((sql) => !BACKGROUND_SQL.test(sql))).toHaveLength(1);
   });
 });
