@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { productInput } from './products.ts';
 import { reservationInput } from './reservations.ts';
+import { describeRestocks } from './restock-openapi.ts';
 import { ifMatchHeader, levelListQuery, productListQuery } from './routes.ts';
 import { adjustmentInput, stockInput, transferInput } from './stock.ts';
 import { warehouseInput } from './warehouses.ts';
@@ -287,5 +288,6 @@ export function openApiDocument(version?: OpenApiVersion) {
     },
     responses: { 200: levelAnswer('The stock level as adjusted') },
   });
+  describeRestocks(docs);
   return docs.document(version);
 }

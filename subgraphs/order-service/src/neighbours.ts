@@ -13,6 +13,14 @@ export interface ReservationLine {
   quantity: number;
 }
 
+/** Units of a received return to put back on hand (inventory picks the warehouses unless one is named). */
+export interface RestockRequest {
+  returnId: number;
+  orderId: number;
+  warehouseId?: number | undefined;
+  items: ReservationLine[];
+}
+
 export interface ShipmentRequest {
   orderId: number;
   destination: AddressInput;
@@ -61,6 +69,10 @@ export function neighbours(config: Config, logger: Logger) {
     },
     async cancelShipment(shipmentId: number): Promise<void> {
       await logistics.patch(`/shipments/${shipmentId}`, { status: 'cancelled' });
+    },
+    /** Puts a received return's units back on hand; keyed by the return, so a repeat restocks once. */
+    async restock(request: RestockRequest): Promise<void> {
+      await inventory.post('/inventory/restocks', request, repeatable(`restock-${request.returnId}`));
     },
     readiness: [
       {

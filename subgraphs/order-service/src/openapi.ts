@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { shipmentEventInput } from './lifecycle.ts';
 import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
+import { describeReturns } from './return-openapi.ts';
 import { orderListQuery } from './routes.ts';
 
 function supplyOrderSchema() {
@@ -53,7 +54,8 @@ export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'order-service',
     port: 6000,
-    description: 'Supply orders: placed with stock held and a label booked, or failed with nothing held.',
+    description:
+      'Supply orders: placed with stock held and a label booked, or failed with nothing held; and their returns.',
   });
   const order = docs.schema('SupplyOrder', supplyOrderSchema());
   const tags = ['supply orders'];
@@ -103,5 +105,6 @@ export function openApiDocument(version?: OpenApiVersion) {
     request: { params: id, body: { ...json(shipmentEventInput), required: true } },
     responses: { 200: json(order, 'The order as moved') },
   });
+  describeReturns(docs);
   return docs.document(version);
 }

@@ -8,10 +8,13 @@ import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
 import { ORDER_STATUSES, type OrderSummary, type OrderView } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
+import { RETURN_STATUSES, type ReturnView } from './return-store.ts';
+import { type OrderReturns, returnReceiptInput, returnRequestInput } from './returns.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
 export interface Context {
   orders: SupplyOrders;
+  returns: OrderReturns;
   loaders: Loaders;
 }
 
@@ -23,6 +26,13 @@ const ordersArgs = z.object({
 });
 const customerOrdersArgs = z.object({ ...page, status: z.enum(ORDER_STATUSES).nullish() });
 const placeOrderArgs = z.object({ input: placeOrderInput, idempotencyKey: idempotencyKeySchema.nullish() });
+const requestReturnArgs = z.object({
+  orderId: idSchema,
+  input: returnRequestInput,
+  idempotencyKey: idempotencyKeySchema.nullish(),
+});
+const receiveReturnArgs = z.object({ id: idSchema, input: returnReceiptInput.nullish() });
+const product = (item: { productId: number }) => ({ __typename: 'Product', id: item.productId });
 
 const upper = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), value]));
@@ -31,6 +41,7 @@ export const resolvers = {
   DateTime: dateTimeScalar,
   OrderStatus: upper(ORDER_STATUSES),
   ServiceLevel: upper(['standard', 'express']),
+  ReturnStatus: upper(RETURN_STATUSES),
   Query: {
     order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(args.id)),
     orders: async (_: unknown, args: unknown, ctx: Context) => {
@@ -55,6 +66,20 @@ export const resolvers = {
       requireRole('writer');
       return ctx.orders.cancel(parseId(args.id));
     },
+    requestReturn: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      const { orderId, input, idempotencyKey } = parse(requestReturnArgs, args);
+      return ctx.returns.request(orderId, input, idempotencyKey ?? undefined);
+    },
+    receiveReturn: (_: unknown, args: unknown, ctx: Context) => {
+      requireRole('writer');
+      const { id, input } = parse(receiveReturnArgs, args);
+      return ctx.returns.receive(id, input ?? {});
+    },
+    cancelReturn: (_: unknown, args: { id: string }, ctx: Context) => {
+      requireRole('writer');
+      return ctx.returns.cancel(parseId(args.id));
+    },
   },
   Order: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(ref.id)),
@@ -62,10 +87,15 @@ export const resolvers = {
     // Mutations answer the whole order; reads load the history only when it is selected.
     history: (order: OrderSummary & Partial<Pick<OrderView, 'history'>>, _: unknown, ctx: Context) =>
       order.history ?? ctx.loaders.history.load(order.id),
+    returns: (order: OrderSummary, _: unknown, ctx: Context) => ctx.loaders.returns.load(order.id),
   },
-  OrderItem: {
-    product: (item: { productId: number }) => ({ __typename: 'Product', id: item.productId }),
+  OrderItem: { product },
+  Return: {
+    order: (view: ReturnView, _: unknown, ctx: Context) => ctx.loaders.order.load(view.orderId),
+    warehouse: (view: ReturnView) =>
+      view.warehouseId === null ? null : { __typename: 'Warehouse', id: view.warehouseId },
   },
+  ReturnItem: { product },
   Customer: {
     __resolveReference: (ref: { id: string }) => ({ id: parseId(ref.id) }),
     orders: async (customer: { id: number }, args: unknown, ctx: Context) => {
