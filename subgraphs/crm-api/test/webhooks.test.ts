@@ -165,6 +165,22 @@ describe('events', () => {
       body: { type: 'stock.low', data: { productId: WIDGET } },
     });
   });
+
+  it('sends return.received with the return as GET /returns/:id answers it', async () => {
+    await subscribe(['return.received']);
+    const orders = httpClient(system.orders.url);
+    const order = await placeOrder();
+    const event = { shipmentId: order.shipment.id, status: 'delivered' };
+    expect((await orders.post(`/supply-orders/${order.id}/shipment-events`, event)).status).toBe(200);
+    const items = [{ productId: GIZMO, quantity: 1 }];
+    const created = await orders.post(`/supply-orders/${order.id}/returns`, { items, reason: 'Not needed' });
+    expect((await orders.post(`/returns/${created.data.id}/receive`)).status).toBe(200);
+    await waitFor(async () => receiver.received.length > 0, 'return.received');
+    expect(receiver.received[0]).toMatchObject({
+      verified: true,
+      body: { type: 'return.received', data: { id: created.data.id, orderId: order.id, status: 'received' } },
+    });
+  });
 });
 
 describe('delivery', () => {
