@@ -6,7 +6,7 @@
 // (inventory down, or this process gone between the two) is sent again by the
 // recovery sweep until it lands.
 import { type Database, inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
-import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { Conflict, DomainError, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import type { Logger } from '@supply/service-kit/logger';
 import { idSchema } from '@supply/service-kit/validation';
@@ -65,9 +65,12 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
       await db.prisma.$executeRaw`
         UPDATE returns SET restocked_at = now() WHERE id = ${returnId} AND restocked_at IS NULL`;
     } catch (error) {
-      logger.warn(
+      // A refusal will not pass by itself: an operator must look (the sweep keeps asking).
+      const refused = error instanceof DomainError && error.status < 500;
+      const why = refused ? 'inventory-service refused the restock' : 'restock not done yet';
+      logger[refused ? 'error' : 'warn'](
         { err: error, returnId: view.id },
-        'restock not done yet; the recovery sweep sends it again',
+        `${why}; the recovery sweep sends it again`,
       );
     }
   }

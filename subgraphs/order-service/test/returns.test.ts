@@ -2,22 +2,32 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GADGET, GIZMO, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { graphql, httpClient } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
+import { type SlowProxy, startSlowProxy } from '@supply/test-support/slow-proxy';
 import type { AxiosInstance } from 'axios';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
 let orders: AxiosInstance;
 let inventory: AxiosInstance;
+// order-service reaches inventory-service through it, to take inventory down.
+let proxy: SlowProxy;
 
 beforeAll(async () => {
+  proxy = await startSlowProxy();
   // A quick sweep, so a restock owed after a crash is sent again within the test.
-  system = await startSystem({ recovery: { pendingTimeoutMs: 60_000, intervalMs: 300 } });
+  system = await startSystem({
+    inventoryUrl: proxy.url,
+    timeoutMs: 500,
+    recovery: { pendingTimeoutMs: 60_000, intervalMs: 300 },
+  });
+  proxy.target = system.inventory.url;
   orders = httpClient(system.orders.url);
   inventory = httpClient(system.inventory.url);
 });
 
 afterAll(async () => {
   await system?.stop();
+  await proxy?.close();
 });
 
 type Line = { productId: number; quantity: number };
@@ -142,6 +152,20 @@ describe('POST /returns/:id/receive', () => {
     expect((await requestReturn(order.id, [{ productId: GIZMO, quantity: 1 }])).status).toBe(201);
   });
 
+  it('refuses a receipt beyond the return (409) or into an unknown warehouse (404), recording nothing', async () => {
+    const order = await deliveredOrder([{ productId: GIZMO, quantity: 2 }]);
+    const created = await requestReturn(order.id, [{ productId: GIZMO, quantity: 2 }]);
+    const receive = (body: object) => orders.post(`/returns/${created.data.id}/receive`, body);
+    const over = await receive({ items: [{ productId: GIZMO, quantity: 3, restock: true }] });
+    expect(over.status).toBe(409);
+    expect(over.data.items).toEqual([{ productId: GIZMO, received: 3, returned: 2 }]);
+    expect((await receive({ items: [{ productId: WIDGET, quantity: 1, restock: true }] })).status).toBe(409);
+    expect((await receive({ warehouseId: 999_999 })).status).toBe(404);
+    expect((await receive({ items: [{ productId: GIZMO, quantity: -1, restock: true }] })).status).toBe(400);
+    expect((await orders.get(`/returns/${created.data.id}`)).data.status).toBe('requested');
+    expect((await orders.post('/returns/999999/receive')).status).toBe(404);
+  });
+
   it('restocks once when receipts of one return race, into the warehouse named', async () => {
     const warehouse = await inventory.post('/warehouses', {
       code: `RET-${Date.now()}`,
@@ -190,6 +214,26 @@ describe('POST /returns/:id/receive', () => {
     expect(wrongOrder.status).toBe(404);
     expect((await orders.post(`/returns/${created.data.id}/receive`)).data.restockedAt).not.toBeNull();
     expect(await onHand(GIZMO)).toBe(before + 2);
+  });
+
+  it('records the receipt while inventory is down, and the sweep restocks it once inventory is back', async () => {
+    const order = await deliveredOrder([{ productId: GIZMO, quantity: 3 }]);
+    const created = await requestReturn(order.id, [{ productId: GIZMO, quantity: 3 }]);
+    const before = await onHand(GIZMO);
+    proxy.down = true;
+    try {
+      const res = await orders.post(`/returns/${created.data.id}/receive`);
+      expect(res.status).toBe(200);
+      expect(res.data).toMatchObject({ status: 'received', refundCents: 1_500, restockedAt: null });
+      expect(await onHand(GIZMO)).toBe(before);
+    } finally {
+      proxy.down = false;
+    }
+    await waitFor(
+      async () => (await orders.get(`/returns/${created.data.id}`)).data.restockedAt ?? undefined,
+      'the sweep to restock the return',
+    );
+    expect(await onHand(GIZMO)).toBe(before + 3);
   });
 
   it('restocks a return received just before a crash through the recovery sweep', async () => {
