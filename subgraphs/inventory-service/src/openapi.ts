@@ -184,6 +184,8 @@ export function openApiDocument(version?: OpenApiVersion) {
     request: { params: orderId },
     responses: { 200: json(reservation, 'The reservation, committed') },
   });
+  // Before /inventory/{productId}, as the router has it: "restocks" is no product id.
+  describeRestocks(docs);
   const warehouses = { tags: ['warehouses'] };
   docs.route({
     ...warehouses,
@@ -288,6 +290,5 @@ export function openApiDocument(version?: OpenApiVersion) {
     },
     responses: { 200: levelAnswer('The stock level as adjusted') },
   });
-  describeRestocks(docs);
   return docs.document(version);
 }

@@ -92,7 +92,7 @@ describe('POST /returns/:id/receive', () => {
     expect(rows).toEqual([{ n: 1 }]);
   });
 
-  it('never restocks more than the order shipped, whoever asks inventory', async () => {
+  it('never restocks more than the order shipped, nor one return twice, whoever asks inventory', async () => {
     const order = await returns.deliveredOrder([{ productId: GIZMO, quantity: 2 }]);
     const created = await returns.requestReturn(order.id, [{ productId: GIZMO, quantity: 2 }]);
     const before = await returns.onHand(GIZMO);
@@ -113,6 +113,12 @@ describe('POST /returns/:id/receive', () => {
     expect(
       (await returns.orders.post(`/returns/${created.data.id}/receive`)).data.restockedAt,
     ).not.toBeNull();
+    expect(await returns.onHand(GIZMO)).toBe(before + 2);
+    // inventory-service answers a repeat with what it did, and changes nothing.
+    const repeat = await restock(2);
+    expect(repeat.status).toBe(201);
+    expect(repeat.data.items).toEqual([{ productId: GIZMO, warehouseId: 1, quantity: 2 }]);
+    expect((await restock(1)).status).toBe(409);
     expect(await returns.onHand(GIZMO)).toBe(before + 2);
   });
 
