@@ -23,7 +23,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
   const store = ordersStore(db);
   const placing = orderPlacing({ db, neighbours, logger });
   const lifecycle = orderLifecycle({ db, store, neighbours, placing });
-  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
+  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS, logger });
 
   /**
    * Fails an order its saga left (its process or its lease ended) and undoes it, in a span
