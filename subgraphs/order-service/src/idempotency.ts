@@ -41,7 +41,8 @@ export interface IdempotencyOptions {
 /**
  * What became of the order a dead owner recorded (with the traceparent that
  * placed it): the answer its caller should get (the order, when it went
- * through), or undefined when it failed.
+ * through), undefined when it failed, or a 4xx DomainError thrown (kept as
+ * the live path would have kept it).
  */
 export type Settle<T> = (orderId: number, traceParent: string | null) => Promise<T | undefined>;
 
@@ -138,7 +139,13 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
     { orderId, traceParent }: Omit<TakenOrder, 'owner'>,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    const answer = orderId === null ? undefined : await settle(orderId, traceParent);
+    let answer: T | undefined;
+    try {
+      answer = orderId === null ? undefined : await settle(orderId, traceParent);
+    } catch (error) {
+      if (isKept(error)) await keys.complete(id, error.status, asJson(toProblem(error)));
+      throw error;
+    }
     if (answer === undefined) await keys.letGo(id);
     else await keys.complete(id, 201, asJson(answer));
     return answer;
@@ -185,7 +192,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
       for (const { caller, key, owner, ...order } of await keys.takeOver(null)) {
-        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle);
+        // A 4xx is kept as the answer, like any other settling.
+        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle).catch((error: unknown) => {
+          if (!isKept(error)) throw error;
+        });
       }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },

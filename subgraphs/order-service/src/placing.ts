@@ -228,8 +228,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId, shipment.id);
-        if (outcome.current === 'cancelled')
-          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        if (outcome.current === 'cancelled') throw cancelledWhilePlaced(orderId);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
@@ -255,6 +254,10 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     compensate,
   };
 }
+
+/** The answer for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
+export const cancelledWhilePlaced = (orderId: number) =>
+  new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 
 function defaultAddress(customer: {
   addressLine1: string | null;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '@supply/service-kit/database';
 import { Unavailable } from '@supply/service-kit/errors';
+import { requestHash } from '@supply/service-kit/idempotency';
 import { createLogger } from '@supply/service-kit/logger';
 import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
@@ -8,7 +9,7 @@ import { waitFor } from '@supply/test-support/network';
 import type { AxiosInstance } from 'axios';
 import { idempotency } from '../src/idempotency.ts';
 import type { Neighbours } from '../src/neighbours.ts';
-import { orderPlacing } from '../src/placing.ts';
+import { orderPlacing, placeOrderInput } from '../src/placing.ts';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -233,4 +234,32 @@ describe('a request that outlived its lease', () => {
       expect(await keys.run(key, order, async () => ({ id: 'third' }), settle)).toEqual({ id: 'second' });
     }),
   );
+});
+
+describe('a key taken over from a dead owner', () => {
+  it('answers 409, as the live path does, when its order was cancelled while it was being placed', async () => {
+    const input = placeOrderInput.parse(order);
+    // Its owner recorded the order, pending, and died: the key links it, its lease run out.
+    const orderId = await withDatabase(async (db) => {
+      const logger = createLogger('test', 'silent');
+      const placing = orderPlacing({ db, neighbours: {} as Neighbours, logger });
+      const claim = { scope: 'supply-orders', caller: 'open', key: 'k-cancelled-placing', owner: 'gone' };
+      await expect(placing.place(input, claim)).rejects.toThrow(/was taken over/);
+      const { rows } = await system.db.query(`SELECT max(id) AS id FROM orders`);
+      return rows[0]?.id as number;
+    });
+    await system.db.query(
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until, order_id)
+       VALUES ('supply-orders', 'open', 'k-cancelled-placing', $1, 'gone', now() - interval '1 second', $2)`,
+      [requestHash(input), orderId],
+    );
+    expect((await http.post(`/supply-orders/${orderId}/cancel`)).data.status).toBe('cancelled');
+
+    const retry = await http.post('/supply-orders', order, withKey('k-cancelled-placing'));
+    expect(retry.status).toBe(409);
+    expect(retry.data.detail).toBe(`Order ${orderId} was cancelled while it was being placed`);
+    expect((await http.post('/supply-orders', order, withKey('k-cancelled-placing'))).data).toEqual(
+      retry.data,
+    );
+  });
 });
