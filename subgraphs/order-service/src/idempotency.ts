@@ -60,10 +60,6 @@ interface KeyRow {
   responseStatus: number | null;
   responseBody: unknown;
   leaseLive: boolean;
-  /** The claim's token, to take it over from. */
-  lockedBy: string | null;
-  /** Its order was failed: the answer is a 503, and the key free to place the order afresh. */
-  orderFailed: boolean;
 }
 
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
@@ -87,9 +83,8 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       (
         await prisma.$queryRaw<KeyRow[]>`
           SELECT request_hash AS "requestHash", state, response_status AS "responseStatus",
-            response_body AS "responseBody", locked_until > now() AS "leaseLive", locked_by AS "lockedBy",
-            EXISTS (SELECT FROM orders o WHERE o.id = k.order_id AND o.status = 'failed') AS "orderFailed"
-          FROM idempotency_keys k WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key}`
+            response_body AS "responseBody", locked_until > now() AS "leaseLive"
+          FROM idempotency_keys WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key}`
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
     takeOver: (id: Omit<ClaimedKey, 'owner'> | null) =>
@@ -103,13 +98,6 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
         RETURNING k.caller, k.key, k.locked_by AS owner, k.order_id AS "orderId",
           (SELECT o.trace_parent FROM orders o WHERE o.id = k.order_id) AS "traceParent"`,
-    /** Takes a claim over from the token read, for a new attempt with no order yet. */
-    replace: async ({ caller, key, owner }: ClaimedKey, from: string | null) =>
-      (await prisma.$executeRaw`
-        UPDATE idempotency_keys SET locked_by = ${owner}, order_id = NULL,
-          locked_until = now() + make_interval(secs => ${lease}::double precision)
-        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${from}`) ===
-      1,
     complete: ({ caller, key, owner }: ClaimedKey, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
@@ -185,11 +173,6 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           throw new Unprocessable('This Idempotency-Key was used with a different request body');
         }
         if (row.state === 'completed') return replay<T>(row);
-        // Its order failed (its undo may still run): the retry of a 503 places the order afresh now.
-        if (row.orderFailed) {
-          if (await keys.replace(id, row.lockedBy)) return perform(id, work);
-          continue;
-        }
         if (row.leaseLive) {
           if ((remainingMs() ?? 0) <= 2 * WAIT_STEP_MS) {
             throw new Conflict('A request with this Idempotency-Key is still in progress; retry later');

@@ -236,48 +236,6 @@ describe('a request that outlived its lease', () => {
   );
 });
 
-describe('a retry meeting a key whose order has failed', () => {
-  it('places the order afresh at once, while the first request is still undoing its order', async () =>
-    withDatabase(async (db) => {
-      const keys = idempotency(db, { leaseMs: 60_000, logger: createLogger('test', 'silent') });
-      const settle = async () => undefined;
-      let undone = () => {};
-      const undoing = new Promise<void>((resolve) => {
-        undone = resolve;
-      });
-      const short = { customerId: WITH_ADDRESS, items: [{ productId: WIDGET, quantity: 500 }] };
-      expect((await http.post('/supply-orders', short)).status).toBe(409); // an order recorded, then failed
-      // The first request's order failed; its undo runs on, its key still claimed.
-      const first = keys.run(
-        'k-failed-undoing',
-        order,
-        async () => {
-          await undoing;
-          throw new Unavailable('logistics-service did not answer in time');
-        },
-        settle,
-      );
-      await waitFor(
-        async () =>
-          (
-            await system.db.query(
-              `UPDATE idempotency_keys SET order_id = (SELECT max(id) FROM orders WHERE status = 'failed')
-               WHERE key = 'k-failed-undoing'`,
-            )
-          ).rowCount === 1,
-        'the first request to record its order',
-      );
-      expect(await keys.run('k-failed-undoing', order, async () => ({ id: 'retry' }), settle)).toEqual({
-        id: 'retry',
-      });
-      undone();
-      await expect(first).rejects.toThrow(Unavailable);
-      expect(await keys.run('k-failed-undoing', order, async () => ({ id: 'later' }), settle)).toEqual({
-        id: 'retry',
-      });
-    }));
-});
-
 describe('a key taken over from a dead owner', () => {
   it('answers 409, as the live path does, when its order was cancelled while it was being placed', async () => {
     const input = placeOrderInput.parse(order);
