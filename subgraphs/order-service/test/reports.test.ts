@@ -121,13 +121,19 @@ describe('shipment reports', () => {
     try {
       await saga.query('BEGIN');
       await saga.query('SELECT FROM orders WHERE id = $1 FOR UPDATE', [placed.id]);
+      const sagaPid = (await saga.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       const report = orders.post(`/supply-orders/${placed.id}/shipment-events`, {
         shipmentId: placed.shipment.id,
         status: 'cancelled',
       });
       await waitFor(
-        async () => ((await system.db.query('SELECT FROM pg_locks WHERE NOT granted')).rowCount ?? 0) > 0,
-        'the report to wait for the order',
+        async () =>
+          ((
+            await system.db.query('SELECT FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [
+              sagaPid,
+            ])
+          ).rowCount ?? 0) > 0,
+        'the report to wait for the order the saga holds',
       );
       await saga.query(`UPDATE orders SET status = 'confirmed' WHERE id = $1`, [placed.id]);
       await saga.query('COMMIT');
