@@ -13,13 +13,13 @@
 // Emit only: `npm run typecheck` is the type check (see docs/deploy.md).
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
 import { build } from 'esbuild';
-import { SERVICES } from './services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-export const APPS = [...SERVICES.map((service) => `subgraphs/${service.name}`), 'gateway'];
+export const APPS = [...SERVICES.map((service) => `subgraphs/${service.name}`), GATEWAY.name];
 /** The processes that open a database, and so migrate it at start-up. */
-const MIGRATING = new Set(APPS.filter((app) => app !== 'gateway'));
+const MIGRATING = new Set(APPS.filter((app) => app !== GATEWAY.name));
 
 /** The apps written so far: a folder without src/main.ts is not built. */
 export function buildableApps(root = ROOT): string[] {
