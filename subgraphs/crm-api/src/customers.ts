@@ -11,7 +11,7 @@ import {
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import { type AddressInput, addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -64,11 +64,11 @@ export const updateCustomerInput = z
   });
 export type UpdateCustomerInput = z.output<typeof updateCustomerInput>;
 
-export interface CustomerFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>> {
+export interface CustomerFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>>, PageRequest {
   email?: string | undefined;
   search?: string | undefined;
-  limit: number;
-  cursor?: string | null | undefined;
+  /** A sort=updatedAt cursor (sync.ts); with sort=id the page starts `after` an id. */
+  cursor?: string | undefined;
 }
 
 /** The conditions of a list's filters, beside the cursor's. */
@@ -181,15 +181,11 @@ export function customersDomain(db: Database) {
     async list(filter: CustomerFilter): Promise<Page<Customer>> {
       const conditions = filterConditions(filter);
       if (filter.sort === 'updatedAt') {
-        const page = await updatedPage(db, 'customers', conditions, {
-          ...filter,
-          cursor: filter.cursor ?? undefined,
-        });
+        const page = await updatedPage(db, 'customers', conditions, filter);
         const rows = await prisma.customer.findMany({ where: { id: { in: page.items } } });
         return { items: inPageOrder(page.items, rows).map(toCustomer), nextCursor: page.nextCursor };
       }
-      const after = decodeCursor(filter.cursor);
-      if (after !== undefined) conditions.push(Prisma.sql`id > ${after}`);
+      if (filter.after !== undefined) conditions.push(Prisma.sql`id > ${filter.after}`);
       if (filter.updatedSince) conditions.push(Prisma.sql`updated_at >= ${filter.updatedSince}`);
       const rows = await prisma.$queryRaw<CustomerRow[]>`
         SELECT ${CUSTOMER_COLUMNS} FROM customers

@@ -3,7 +3,7 @@
 import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import type { Page } from '@supply/service-kit/pagination';
+import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
   findProducts,
@@ -47,8 +47,8 @@ export function productsDomain(db: Database) {
       creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
     get: (id: number) => getProduct(db, id),
     getMany: (ids: readonly number[]) => getProducts(db, ids),
-    list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
-      findProducts(db.prisma, filter, limit),
+    list: (filter: ProductFilter, page: PageRequest): Promise<Page<Product>> =>
+      findProducts(db.prisma, filter, page),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { reservationsRefused } from '@supply/service-kit/metrics';
+import type { PageRequest } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { type Allocation, allocate, type Candidate } from './allocation.ts';
@@ -77,7 +78,7 @@ export function inventoryDomain(db: Database) {
   const adjustments = idempotentWrites(db, 'stock-adjustments', 200);
   return {
     level: (productId: number) => getLevel(db, productId),
-    levels: (filter: ProductFilter, limit: number) => listLevels(db, filter, limit),
+    levels: (filter: ProductFilter, page: PageRequest) => listLevels(db, filter, page),
     setStock: (productId: number, input: StockInput, target: StockTarget = {}) =>
       changeStock(db, productId, (tx, totalsVersion) =>
         setStock(tx, productId, input, { ...target, totalsVersion }),
