@@ -12,10 +12,11 @@ import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { corsPolicy } from './cors.ts';
 import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
-import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
+import { DomainError, Invalid, NotFound, PayloadTooLarge } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
 import type { OpenApiDocument } from './openapi.ts';
+import { toProblem } from './problem.ts';
 import { type RateLimitStore, rateLimit } from './rate-limit.ts';
 import { traceFields, traceRequests, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
@@ -213,26 +214,6 @@ function stateOf(error: unknown): string {
   const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
   const known = [code, cause?.code].find((c): c is string => typeof c === 'string' && c in STATES);
   return known ? (STATES[known] as string) : 'failing';
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  [member: string]: unknown;
-}
-
-export function toProblem(error: DomainError, instance?: string): Problem {
-  return {
-    type: problemType(error),
-    title: error.title,
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    ...(instance && { instance }),
-    ...error.details,
-  };
 }
 
 /** Errors Express and body-parser raise before a route runs: each one a 4xx. */

@@ -11,11 +11,10 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { reviveProblem } from './client.ts';
 import { currentContext } from './context.ts';
 import { type Database, inTransaction, type Transaction } from './database.ts';
 import { Conflict, DomainError, Unprocessable } from './errors.ts';
-import { toProblem } from './http.ts';
+import { reviveProblem, toProblem } from './problem.ts';
 import { parse } from './validation.ts';
 
 /** The one caller of a setup without API keys. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type Database, Prisma } from './database.ts';
 import { Invalid } from './errors.ts';
+import { inIdOrder } from './lists.ts';
 import { decodeCursor, listQuerySchema, type Page, type PageRequest } from './pagination.ts';
 
 /** `updatedSince` (inclusive) and `sort` beside a list's `limit` and `cursor`. */
@@ -98,6 +99,5 @@ export async function updatedPage(
 
 /** Rows read by id, put back in the page's order. */
 export function inPageOrder<T extends { id: number }>(ids: number[], rows: T[]): T[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return inIdOrder(ids, rows, (row) => row).filter((row): row is T => row !== null);
 }

@@ -1,8 +1,10 @@
 // The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
+
 import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
+import { inIdOrder } from '@supply/service-kit/lists';
 import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
@@ -89,6 +91,5 @@ async function getProduct(db: Database, id: number): Promise<Product> {
 /** The products with these ids, in the same order, null where none exists: one statement for all. */
 async function getProducts(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
   const rows = await readProducts(db.prisma, [Prisma.sql`p.id = ANY(${[...ids]}::int[])`]);
-  const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return inIdOrder(ids, rows, toProduct);
 }

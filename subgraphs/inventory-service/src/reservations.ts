@@ -1,10 +1,12 @@
 // Reservations: stock held for an order, all of its lines or none. One per
 // order: its primary key decides who does the work when repeats race. It
 // moves from reserved to released (stock back) or committed (goods left).
+
 import type { Database } from '@supply/service-kit/database';
 import { inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
 import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
+import { mergeByProduct } from '@supply/service-kit/lists';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
@@ -81,13 +83,9 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   );
 }
 
-/** One line per product, the quantities of a repeated product summed, in product id order. */
+/** One line per product (mergeByProduct), each within MAX_QUANTITY once summed. */
 function mergeItems(items: StockItem[]): StockItem[] {
-  const totals = new Map<number, number>();
-  for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
-  const merged = [...totals]
-    .sort(([a], [b]) => a - b)
-    .map(([productId, quantity]) => ({ productId, quantity }));
+  const merged = mergeByProduct(items);
   const tooMany = merged.find((item) => item.quantity > MAX_QUANTITY);
   if (tooMany) {
     const message = `the quantities of product ${tooMany.productId} add up to more than ${MAX_QUANTITY}`;
