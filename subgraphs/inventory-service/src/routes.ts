@@ -23,7 +23,8 @@ export interface Domains {
  * them, follow the kit's default. Policies see the path lowercased.
  */
 export const access: AccessPolicy = (req) => {
-  if (/^\/inventory\/reservations(\/|$)/i.test(req.path)) return 'admin';
+  // The kit hands policies the canonical path: lower case, no trailing slash.
+  if (/^\/inventory\/reservations(\/|$)/.test(req.path)) return 'admin';
   return defaultPolicy(req);
 };
 
