@@ -214,7 +214,7 @@ export function loadConfig(
     rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     webhookRetrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
   };
-  if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
+  if (config.nodeEnv === 'production') rejectInsecureProduction(config, needs.database ?? true);
   else if (config.apiKeys && !config.serviceApiKey) {
     // Without it a subgraph's /graphql refuses the gateway, and every call between services is a 401.
     throw new ConfigError(
@@ -235,7 +235,7 @@ function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
   return url.toString();
 }
 
-function refuseInsecureProduction(config: Config, database: boolean): void {
+function rejectInsecureProduction(config: Config, database: boolean): void {
   const problems = [...weakKeys(config)];
   const password = decodeURIComponent(new URL(config.databaseUrl).password);
   if (database && DEFAULT_DB_PASSWORDS.has(password)) {

@@ -1,7 +1,7 @@
 // The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
 
-import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
+import { type Database, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { inIdOrder } from '@supply/service-kit/lists';
@@ -62,7 +62,7 @@ async function createProduct(tx: Transaction, input: ProductInput): Promise<Prod
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
     });
-  return refusing({ unique: duplicate }, async () => {
+  return mapViolations({ unique: duplicate }, async () => {
     const [product] = await tx.$queryRaw<Array<{ id: number }>>`
       WITH p AS (
         INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)

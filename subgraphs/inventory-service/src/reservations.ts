@@ -3,7 +3,7 @@
 // moves from reserved to released (stock back) or committed (goods left).
 
 import type { Database } from '@supply/service-kit/database';
-import { inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
+import { inTransaction, mapViolations, type Transaction } from '@supply/service-kit/database';
 import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
 import { mergeByProduct } from '@supply/service-kit/lists';
@@ -63,7 +63,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   const { orderId } = input;
   const items = mergeItems(input.items);
   const orderMissing = () => new NotFound(`Order ${orderId} does not exist`);
-  return refusing({ foreignKey: orderMissing }, () =>
+  return mapViolations({ foreignKey: orderMissing }, () =>
     inTransaction(db, async (tx) => {
       // Claiming the order first makes a concurrent repeat wait on the primary
       // key until this transaction ends, then read what it left. The order's row is
@@ -74,7 +74,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
         WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
         ON CONFLICT (order_id) DO NOTHING
         RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
-      if (!claimed) return answerRepeat(tx, orderId, items);
+      if (!claimed) return respondToRepeat(tx, orderId, items);
       const allocations = await holdStock(tx, items, input.destinationCountry);
       await tx.reservationItem.createMany({ data: items.map((item) => ({ orderId, ...item })) });
       await tx.reservationAllocation.createMany({ data: allocations.map((a) => ({ orderId, ...a })) });
@@ -94,7 +94,7 @@ function mergeItems(items: StockItem[]): StockItem[] {
   return merged;
 }
 
-async function answerRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
+async function respondToRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
   const existing = await findReservation(tx, orderId);
   if (!existing) {
     const [order] = await tx.$queryRaw<Array<{ status: string | null }>>`
@@ -121,7 +121,7 @@ async function getReservation(db: Database, orderId: number): Promise<Reservatio
 
 /** Gives the stock back; releasing twice, or what was never reserved, changes nothing. */
 async function release(db: Database, orderId: number): Promise<void> {
-  await refusing({}, () =>
+  await mapViolations(() =>
     inTransaction(db, async (tx) => {
       const reservation = await lockReservation(tx, orderId);
       if (!reservation || reservation.status === 'released') return;
@@ -136,7 +136,7 @@ async function release(db: Database, orderId: number): Promise<void> {
 
 /** The goods left: on hand and reserved both drop. Committing twice changes nothing. */
 async function commit(db: Database, orderId: number): Promise<Reservation> {
-  return refusing({}, () =>
+  return mapViolations(() =>
     inTransaction(db, async (tx) => {
       const reservation = await lockReservation(tx, orderId);
       if (!reservation) throw new NotFound(`Order ${orderId} has no reservation`);

@@ -7,8 +7,8 @@
 import {
   type Database,
   inTransaction,
+  mapViolations,
   Prisma,
-  refusing,
   type Transaction,
 } from '@supply/service-kit/database';
 import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
@@ -110,7 +110,7 @@ async function changeStock(
   work: (tx: Transaction, totalsVersion: number) => Promise<void>,
   outer: Transaction = db.prisma,
 ): Promise<Product> {
-  return refusing({ outOfRange: tooLarge(productId) }, () =>
+  return mapViolations({ outOfRange: tooLarge(productId) }, () =>
     within(db, outer, async (tx) => {
       const [totals] = await lockProducts(tx, [productId]);
       if (!totals) throw productNotFound(productId);

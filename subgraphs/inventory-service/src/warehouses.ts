@@ -1,7 +1,7 @@
 // Warehouses: the places that hold stock. One is the default, where stock set
 // or adjusted without naming a warehouse lands.
 import { addressColumns, addressOf } from '@supply/service-kit/address';
-import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
+import { type Database, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Warehouse as WarehouseRow } from '@supply/service-kit/generated/prisma/client';
 import { inIdOrder } from '@supply/service-kit/lists';
@@ -72,7 +72,7 @@ async function createWarehouse(db: Database, { code, name, address, priority }: 
     new Conflict(`A warehouse with code ${code} already exists`, {
       errors: [{ field: 'code', message: 'is already taken' }],
     });
-  const row = await refusing({ unique: duplicate }, () =>
+  const row = await mapViolations({ unique: duplicate }, () =>
     db.prisma.warehouse.create({
       data: {
         code,
