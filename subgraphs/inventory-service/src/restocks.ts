@@ -4,7 +4,7 @@
 // done. Units go back to the warehouses the order's goods shipped from (its
 // committed reservation's allocations), or to the one named; over all of an
 // order's returns, never more units of a product than shipped.
-import { type Database, inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
+import { type Database, inTransaction, mapViolations, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -46,7 +46,7 @@ export type RestocksDomain = ReturnType<typeof restocksDomain>;
 async function restock(db: Database, input: RestockInput): Promise<Restock> {
   const { returnId, orderId } = input;
   const missing = () => new NotFound(`Order ${orderId} has no return ${returnId}`);
-  return refusing({ foreignKey: missing }, () =>
+  return mapViolations({ foreignKey: missing }, () =>
     inTransaction(db, async (tx) => {
       // A repeat racing this call waits on the primary key, then finds the restock done.
       const claimed = await tx.$executeRaw`

@@ -1,6 +1,6 @@
 // REST -> returns domain calls, nothing more.
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { listQuerySchema } from '@supply/service-kit/pagination';
+import { listQuerySchema, pageOfQuery } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -22,7 +22,8 @@ export function returnRoutes(returns: OrderReturns): Router {
   });
 
   router.get('/returns', async (req, res) => {
-    res.json(await returns.list(parse(returnListQuery, req.query)));
+    const { limit, cursor, ...filter } = parse(returnListQuery, req.query);
+    res.json(await returns.list(filter, pageOfQuery({ limit, cursor })));
   });
 
   router.get('/returns/:id', async (req, res) => {

@@ -4,7 +4,7 @@
 import type { Database, Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
-import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 
 export const RETURN_STATUSES = ['requested', 'received', 'cancelled'] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
@@ -44,8 +44,6 @@ export interface ReturnView {
 export interface ReturnFilter {
   orderId?: number | undefined;
   status?: ReturnStatus | undefined;
-  limit: number;
-  cursor?: string | null | undefined;
 }
 
 export const returnInclude = {
@@ -94,8 +92,7 @@ export function returnStore(db: Database) {
     get: (id: number) => readReturn(prisma, id),
 
     /** A page of returns by id, of one order or status when asked. */
-    async list(filter: ReturnFilter): Promise<Page<ReturnView>> {
-      const after = decodeCursor(filter.cursor);
+    async list(filter: ReturnFilter, { limit, after }: PageRequest): Promise<Page<ReturnView>> {
       const rows = await prisma.orderReturn.findMany({
         where: {
           ...(after !== undefined && { id: { gt: after } }),
@@ -104,9 +101,9 @@ export function returnStore(db: Database) {
         },
         include: returnInclude,
         orderBy: { id: 'asc' },
-        take: filter.limit + 1,
+        take: limit + 1,
       });
-      return toPage(rows.map(toReturnView), filter.limit);
+      return toPage(rows.map(toReturnView), limit);
     },
 
     /** The returns of each of these orders, oldest first, read in one statement. */

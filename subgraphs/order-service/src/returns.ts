@@ -5,7 +5,7 @@
 // the return so a repeat restocks once; a restock that does not get through
 // (inventory down, or this process gone between the two) is sent again by the
 // recovery sweep until it lands.
-import { type Database, inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
+import { type Database, inTransaction, mapViolations, type Transaction } from '@supply/service-kit/database';
 import { Conflict, DomainError, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import type { Logger } from '@supply/service-kit/logger';
@@ -108,7 +108,7 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
      */
     async receive(id: number, input: ReturnReceiptInput): Promise<ReturnView> {
       const warehouseMissing = () => new NotFound(`Warehouse ${input.warehouseId} does not exist`);
-      const received = await refusing({ foreignKey: warehouseMissing }, () =>
+      const received = await mapViolations({ foreignKey: warehouseMissing }, () =>
         inTransaction(db, (tx) => recordReceipt(tx, id, input)),
       );
       await restock(received);
