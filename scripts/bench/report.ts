@@ -68,6 +68,20 @@ export function ratios(report: RunReport): Array<{ name: string; value?: number;
   };
   return [
     {
+      name: '(3p)/(4p) distinct pages: @apollo/gateway ÷ floor',
+      value: ratio('dashboard-pages', 'dashboard-pages-floor'),
+      aim: 1 / 3,
+    },
+    {
+      name: '(3p)/(7p) distinct pages: @apollo/gateway ÷ Hive Gateway',
+      value: ratio('dashboard-pages', 'dashboard-pages-hive'),
+    },
+    {
+      name: '(3p)/(8p) distinct pages: @apollo/gateway ÷ Hive Gateway on the Hive Router runtime',
+      value: ratio('dashboard-pages', 'dashboard-pages-hive-rust'),
+      aim: 1,
+    },
+    {
       name: '(3)/(4) dashboard: @apollo/gateway ÷ floor',
       value: ratio('dashboard', 'dashboard-floor'),
       aim: 1 / 3,
@@ -81,9 +95,18 @@ export function ratios(report: RunReport): Array<{ name: string; value?: number;
       value: ratio('dashboard', 'dashboard-hive'),
     },
     {
+      name: '(3)/(8) dashboard: @apollo/gateway ÷ Hive Gateway on the Hive Router runtime',
+      value: ratio('dashboard', 'dashboard-hive-rust'),
+    },
+    {
       name: '(1)/(1f) REST read: inventory-service ÷ bare pg handler',
       value: ratio('inventory', 'inventory-floor'),
       aim: 1 / 2,
+    },
+    {
+      name: '(5)/(5f) order placement: the services ÷ one transaction',
+      value: ratio('orders', 'orders-floor'),
+      aim: 1 / 3,
     },
   ];
 }
@@ -107,6 +130,7 @@ const CPU_COLUMNS = [
   'floor',
   'hive-gateway',
   'hive-gateway-nodedup',
+  'hive-gateway-rust',
   'postgres',
   'load generator',
 ];
