@@ -29,6 +29,8 @@ export interface MemoryRow {
   process: string;
   idleMiB?: number | undefined;
   loadedMiB?: number | undefined;
+  /** RSS at the end of that scenario's measured run less at its start. */
+  grewMiB?: number | undefined;
   /** Which scenario "under load" means for this process. */
   during?: string | undefined;
 }
@@ -181,10 +183,11 @@ export function reportMarkdown(report: RunReport): string {
         `| ${r.name} | ${fixed(r.value, 2)} | ${r.aim ? `≥ ${r.aim.toFixed(2)}${r.value === undefined ? '' : r.value >= r.aim ? ' (met)' : ' (not yet)'}` : '–'} |`,
     ),
     '',
-    '| process | RSS idle MiB | RSS under load MiB | load |',
-    '| --- | ---: | ---: | --- |',
+    '| process | RSS idle MiB | RSS under load MiB | change over that run MiB | load |',
+    '| --- | ---: | ---: | ---: | --- |',
     ...report.memory.map(
-      (m) => `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${m.during ?? '–'} |`,
+      (m) =>
+        `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${m.grewMiB === undefined ? '–' : `${m.grewMiB >= 0 ? '+' : ''}${fixed(m.grewMiB, 0)}`} | ${m.during ?? '–'} |`,
     ),
     '',
     'Invariants (SQL, after the load):',

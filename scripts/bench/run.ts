@@ -148,13 +148,15 @@ interface Scenarios {
   results: ScenarioResult[];
   /** Peak RSS of each process, per scenario. */
   peaks: Map<ScenarioName, Map<string, number>>;
+  /** RSS growth of each process over the measured run, per scenario. */
+  growth: Map<ScenarioName, Map<string, number>>;
   /** Profiles are summarised over the distinct pages' run, or the dashboard's, or else the first scenario's. */
   profileWindow?: RunWindow;
 }
 
 /** Every chosen scenario in turn; one whose process could not start is marked, not run. */
 async function runScenarios(context: MeasureContext, system: StartedSystem, warnings: string[]) {
-  const done: Scenarios = { results: [], peaks: new Map() };
+  const done: Scenarios = { results: [], peaks: new Map(), growth: new Map() };
   for (const name of options.scenarios) {
     const { target, connections = options.connections } = SCENARIOS[name];
     const proc = system.procs[target];
@@ -167,6 +169,7 @@ async function runScenarios(context: MeasureContext, system: StartedSystem, warn
     const measured = await measure(context, spec);
     done.results.push(measured.result);
     done.peaks.set(name, measured.peaks);
+    done.growth.set(name, measured.growth);
     if (!done.profileWindow || profiledFirst(name, done.profileWindow.name))
       done.profileWindow = { name, ...measured.window };
     const others = otherLoad(measured.result);
@@ -182,7 +185,7 @@ async function runScenarios(context: MeasureContext, system: StartedSystem, warn
 }
 
 /** A process's RSS under load: its peak in the heaviest of its own scenarios (the services': the gateway's). */
-function memoryRows(idle: Map<string, number | undefined>, peaks: Scenarios['peaks']): MemoryRow[] {
+function memoryRows(idle: Map<string, number | undefined>, { peaks, growth }: Scenarios): MemoryRow[] {
   const services: string[] = SERVICES.map((s) => s.name);
   return fleet.procs.map((proc) => {
     const loadedBy = services.includes(proc.name) ? 'gateway' : proc.name;
@@ -195,7 +198,8 @@ function memoryRows(idle: Map<string, number | undefined>, peaks: Scenarios['pea
       during = name;
     }
     const label = during ? `(${SCENARIOS[during].label}) ${during}` : undefined;
-    return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, during: label };
+    const grewMiB = during && growth.get(during)?.get(proc.name);
+    return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, grewMiB, during: label };
   });
 }
 
@@ -238,11 +242,8 @@ async function main(): Promise<void> {
   for (const warning of warnings) say(`warning: ${warning}`);
   const idle = new Map(fleet.procs.map((proc) => [proc.name, rssMiB(proc.child.pid)]));
 
-  const { results, peaks, profileWindow } = await runScenarios(
-    { fleet, cannon, admin, dataDir },
-    system,
-    warnings,
-  );
+  const scenarios = await runScenarios({ fleet, cannon, admin, dataDir }, system, warnings);
+  const { results, profileWindow } = scenarios;
   const invariants = await checkInvariants(admin);
   const seqScans = await findSeqScans(
     admin,
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
     data: loaded.data,
     loadSeconds: loaded.seconds,
     scenarios: results,
-    memory: memoryRows(idle, peaks),
+    memory: memoryRows(idle, scenarios),
     invariants,
     placed,
     seqScans,
