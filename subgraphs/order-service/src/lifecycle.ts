@@ -60,32 +60,37 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
       return store.get(orderId);
     },
 
-    /**
-     * Applies a shipment report. A move the order has already made is
-     * acknowledged (the order as it is); a report that comes while the order
-     * is still being placed is a 503, to be sent again; one that can never
-     * apply is a 409.
-     */
-    async recordShipmentEvent(orderId: number, event: ShipmentEvent): Promise<OrderView> {
-      const order = await store.get(orderId);
-      if (APPLIED[event.status].includes(order.status)) return order;
-      if (order.status === 'pending') {
-        if (event.status !== 'cancelled') {
-          throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
-        }
-        await placing.abandon(orderId, `its shipment ${event.shipmentId} was cancelled`);
-      } else if (event.status === 'cancelled' && order.status === 'confirmed') {
-        await cancelled(orderId, `its shipment ${event.shipmentId} was cancelled`);
-      } else if (event.status !== 'cancelled') {
-        await forward(order.status, orderId, event);
-      } else {
-        throw new Conflict(`Order ${orderId} is ${order.status}; its shipment cannot be cancelled`, {
-          currentStatus: order.status,
-        });
-      }
-      return store.get(orderId);
-    },
+    recordShipmentEvent,
   };
+
+  /**
+   * Applies a shipment report. A move the order has already made is
+   * acknowledged (the order as it is); a report that comes while the order
+   * is still being placed is a 503, to be sent again; one that can never
+   * apply is a 409.
+   */
+  async function recordShipmentEvent(orderId: number, event: ShipmentEvent): Promise<OrderView> {
+    const order = await store.get(orderId);
+    if (APPLIED[event.status].includes(order.status)) return order;
+    if (order.status === 'pending') {
+      if (event.status !== 'cancelled') {
+        throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
+      }
+      // Lost to a move made since the read (confirmed, say): apply it to where the order is now.
+      if (!(await placing.abandon(orderId, `its shipment ${event.shipmentId} was cancelled`))) {
+        return recordShipmentEvent(orderId, event);
+      }
+    } else if (event.status === 'cancelled' && order.status === 'confirmed') {
+      await cancelled(orderId, `its shipment ${event.shipmentId} was cancelled`);
+    } else if (event.status !== 'cancelled') {
+      await forward(order.status, orderId, event);
+    } else {
+      throw new Conflict(`Order ${orderId} is ${order.status}; its shipment cannot be cancelled`, {
+        currentStatus: order.status,
+      });
+    }
+    return store.get(orderId);
+  }
 
   /** Records the cancellation (a race lost to another one is as good), then gives back what it held. */
   async function cancelled(orderId: number, reason: string): Promise<void> {

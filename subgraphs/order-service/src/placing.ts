@@ -57,6 +57,9 @@ function mergeLines(items: PlaceOrderInput['items']) {
   return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
 }
 
+/** Shipment statuses past cancelling: the goods are on their way, or arrived. */
+const MOVING = ['in_transit', 'delivered', 'exception'];
+
 /** How much of its deadline the saga keeps back to fail the order and undo its steps. */
 const UNDO_RESERVE_MS = 2_000;
 
@@ -162,20 +165,57 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     await compensate(orderId);
   }
 
-  /** Cancels the order's live shipment and releases its stock; what fails is left to the recovery sweep. */
+  /**
+   * Cancels the order's live shipment, then releases its stock once the cancellation is
+   * accepted. Goods already on their way keep their stock committed, and the order says
+   * so. A step that does not get through is left to the recovery sweep.
+   */
   async function compensate(orderId: number, shipmentId?: number): Promise<void> {
     const shipment =
       shipmentId ??
       (await prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } } }))?.id;
     // Each call keeps its own timeout and retries, past the request's deadline: the order is
     // already failed or cancelled, and what it holds is better given back before the answer.
-    const undo = pastDeadline(() => [
-      shipment === undefined ? undefined : neighbours.cancelShipment(shipment),
-      neighbours.release(orderId),
-    ]);
-    for (const result of await Promise.allSettled(undo)) {
-      if (result.status === 'rejected')
-        logger.warn({ orderId, err: result.reason }, 'compensation step failed');
+    await pastDeadline(async () => {
+      const cancelled = shipment === undefined ? 'none' : await cancelShipment(orderId, shipment);
+      if (cancelled === 'left' && shipment !== undefined) await keepCommitted(orderId, shipment);
+      else if (cancelled !== 'failed')
+        await neighbours.release(orderId).catch((err) => undoFailed(orderId, err));
+    });
+  }
+
+  /** Asks logistics to cancel the shipment: accepted (or cancelled already), refused as it left, or failed. */
+  async function cancelShipment(
+    orderId: number,
+    shipmentId: number,
+  ): Promise<'accepted' | 'left' | 'failed'> {
+    try {
+      await neighbours.cancelShipment(shipmentId);
+      return 'accepted';
+    } catch (error) {
+      const current = error instanceof Conflict ? String(error.details.currentStatus) : undefined;
+      if (current === 'cancelled') return 'accepted';
+      if (current !== undefined && MOVING.includes(current)) return 'left';
+      undoFailed(orderId, error);
+      return 'failed';
+    }
+  }
+
+  const undoFailed = (orderId: number, err: unknown) =>
+    logger.warn({ orderId, err }, 'compensation step failed');
+
+  /** The shipment left before it could be cancelled: its stock is committed, not released, and recorded. */
+  async function keepCommitted(orderId: number, shipmentId: number): Promise<void> {
+    const reason = `its shipment ${shipmentId} had already left: stock committed, not released`;
+    try {
+      await neighbours.commit(orderId);
+      await prisma.$executeRaw`
+        INSERT INTO order_status_history (order_id, from_status, to_status, reason)
+        SELECT id, status, status, ${reason} FROM orders o WHERE o.id = ${orderId}
+          AND NOT EXISTS (SELECT FROM order_status_history h WHERE h.order_id = o.id AND h.reason = ${reason})`;
+      logger.error({ orderId, shipmentId }, 'the shipment of an undone order had already left');
+    } catch (error) {
+      undoFailed(orderId, error);
     }
   }
 
@@ -228,8 +268,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId, shipment.id);
-        if (outcome.current === 'cancelled')
-          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        if (outcome.current === 'cancelled') throw cancelledWhilePlaced(orderId);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
@@ -255,6 +294,10 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     compensate,
   };
 }
+
+/** The answer for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
+export const cancelledWhilePlaced = (orderId: number) =>
+  new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 
 function defaultAddress(customer: {
   addressLine1: string | null;
