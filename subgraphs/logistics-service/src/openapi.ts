@@ -16,7 +16,6 @@ import { serviceLevels } from './shipping-rules.ts';
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'logistics-service',
-    port: 5000,
     description: 'Shipments: a label booked with a carrier for an order, and its moves until delivery.',
   });
   const shipment = docs.schema(

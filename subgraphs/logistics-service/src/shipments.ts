@@ -6,7 +6,7 @@ import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
-import { idSchema } from '@supply/service-kit/validation';
+import { addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { isReported, type ReportOutbox } from './reports.ts';
 import {
@@ -40,20 +40,10 @@ export function canMove(from: ShipmentStatus, to: ShipmentStatus): boolean {
   return ALLOWED_FROM[to].includes(from);
 }
 
-const line = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-
 export const createShipmentInput = z
   .object({
     orderId: idSchema,
-    destination: z
-      .object({
-        line1: line(200),
-        city: line(100),
-        postalCode: line(20),
-        country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. US'),
-      })
-      .strict(),
+    destination: addressSchema.strict(),
     weightGrams: z
       .number({ error: 'must be a whole number of grams' })
       .int('must be a whole number of grams')

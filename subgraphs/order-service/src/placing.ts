@@ -2,10 +2,12 @@
 // items in inventory-service, book the shipment in logistics-service, confirm.
 // Any step that fails undoes the ones before it: the reservation is released,
 // a booked shipment cancelled, and the order kept as failed with its reason.
+
 import type { Database } from '@supply/service-kit/database';
 import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
+import { mergeByProduct } from '@supply/service-kit/lists';
 import type { Logger } from '@supply/service-kit/logger';
 import { countOrder } from '@supply/service-kit/metrics';
 import { currentTraceParent } from '@supply/service-kit/telemetry';
@@ -49,14 +51,6 @@ interface Deps {
   logger: Logger;
 }
 
-/** Lines with one entry per product, quantities summed, in product order. */
-function mergeLines(items: PlaceOrderInput['items']) {
-  const quantities = new Map<number, number>();
-  for (const { productId, quantity } of items)
-    quantities.set(productId, (quantities.get(productId) ?? 0) + quantity);
-  return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
-}
-
 /** Shipment statuses past cancelling: the goods are on their way, or arrived. */
 const MOVING = ['in_transit', 'delivered', 'exception'];
 
@@ -84,7 +78,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     if (!address) {
       throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
     }
-    const lines = mergeLines(input.items);
+    const lines = mergeByProduct(input.items);
     const products = await prisma.product.findMany({ where: { id: { in: lines.map((l) => l.productId) } } });
     const byId = new Map(products.map((p) => [p.id, p]));
     const missing = lines.map((l) => l.productId).filter((id) => !byId.has(id));

@@ -54,7 +54,7 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
       JOIN orders o ON o.id = order_id
       WHERE o.status IN ('failed', 'cancelled')
       ORDER BY o.id LIMIT ${BATCH}`;
-    for (const row of rows) await orders.placing.compensate(row.orderId, row.shipmentId ?? undefined);
+    for (const row of rows) await orders.compensate(row.orderId, row.shipmentId ?? undefined);
   }
 
   async function sweep(): Promise<void> {
