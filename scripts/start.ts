@@ -7,7 +7,7 @@ import path from 'node:path';
 import { prettyFactory } from 'pino-pretty';
 import { buildDashboardIfStale } from './dashboard.ts';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
-import { type NodeChild, startNode, stopChild, waitUntilReady } from './processes.ts';
+import { type NodeChild, startNode, stopChild, waitUntilReady } from './runner.ts';
 import { entryOf, SERVICES } from './services.ts';
 
 interface ProcessSpec {

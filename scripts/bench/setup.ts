@@ -3,9 +3,9 @@
 // and the system's processes started on free ports as `npm start` would.
 import path from 'node:path';
 import { migrate } from '@supply/service-kit/migrate';
-import { freePort } from '@supply/test-support/network';
 import pg from 'pg';
 import { startEmbeddedDb } from '../embedded-db.ts';
+import { freePort } from '../ports.ts';
 import { entryOf, SERVICES } from '../services.ts';
 import { loadVolume } from './data.ts';
 import { ensurePeers, hiveGateway, ROUTER_RUNTIME_MISSING } from './hive.ts';

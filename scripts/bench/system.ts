@@ -3,7 +3,7 @@
 // tracked, so a failure or Ctrl-C stops all of them.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { isRunning, type NodeChild, startNode, stopChild, waitUntilReady } from '../processes.ts';
+import { isRunning, type NodeChild, startNode, stopChild, waitUntilReady } from '../runner.ts';
 
 export type Proc = NodeChild;
 
