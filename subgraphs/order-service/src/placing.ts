@@ -1,10 +1,11 @@
 // Placing an order is a saga: record it (pending, durable first), reserve all
-// items in inventory-service, book the shipment in logistics-service, confirm.
-// Any step that fails undoes the ones before it: the reservation is released,
-// a booked shipment cancelled, and the order kept as failed with its reason.
+// items in inventory-service (which allocates them across warehouses), book one
+// shipment per warehouse in logistics-service, confirm. Any step that fails
+// undoes the ones before it: the reservation is released, every booked
+// shipment cancelled, and the order kept as failed with its reason.
 import type { Database } from '@supply/service-kit/database';
 import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/deadline';
-import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@supply/service-kit/errors';
+import { Conflict, DomainError, Unavailable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
 import { countOrder } from '@supply/service-kit/metrics';
@@ -12,16 +13,18 @@ import { currentTraceParent } from '@supply/service-kit/telemetry';
 import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { ClaimedKey } from './idempotency.ts';
-import type { Neighbours } from './neighbours.ts';
+import type { Neighbours, ReservedLine } from './neighbours.ts';
 import {
   type OrderView,
   type ShipmentSummary,
   type StatusChange,
   toOrderSummary,
   toShipmentSummary,
-  transition,
   wholeOrder,
-} from './orders.ts';
+} from './order-view.ts';
+import { allocationsByProduct, parcelsOf, recordAllocations } from './parcels.ts';
+import { priceOrder } from './pricing.ts';
+import { transition } from './transition.ts';
 
 export const placeOrderInput = z.strictObject({
   customerId: idSchema,
@@ -49,14 +52,6 @@ interface Deps {
   logger: Logger;
 }
 
-/** Lines with one entry per product, quantities summed, in product order. */
-function mergeLines(items: PlaceOrderInput['items']) {
-  const quantities = new Map<number, number>();
-  for (const { productId, quantity } of items)
-    quantities.set(productId, (quantities.get(productId) ?? 0) + quantity);
-  return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
-}
-
 /** How much of its deadline the saga keeps back to fail the order and undo its steps. */
 const UNDO_RESERVE_MS = 2_000;
 
@@ -67,47 +62,24 @@ interface Recorded {
   pending: StatusChange;
   lines: Array<{ productId: number; quantity: number; unitPriceCents: number }>;
   address: AddressInput;
-  weightGrams: number;
+  unitWeights: Map<number, number>;
+}
+
+/** What the saga holds once its steps are done: the lines as reserved, and the shipments booked. */
+interface Held {
+  reserved: ReservedLine[];
+  shipments: ShipmentSummary[];
 }
 
 export function orderPlacing({ db, neighbours, logger }: Deps) {
   const { prisma } = db;
-
-  /** Checks the order against the customer and the catalogue, and prices it. */
-  async function price(input: PlaceOrderInput) {
-    const customer = await prisma.customer.findUnique({ where: { id: input.customerId } });
-    if (!customer) throw new NotFound(`Customer ${input.customerId} does not exist`);
-    const address = input.shippingAddress ?? defaultAddress(customer);
-    if (!address) {
-      throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
-    }
-    const lines = mergeLines(input.items);
-    const products = await prisma.product.findMany({ where: { id: { in: lines.map((l) => l.productId) } } });
-    const byId = new Map(products.map((p) => [p.id, p]));
-    const missing = lines.map((l) => l.productId).filter((id) => !byId.has(id));
-    if (missing.length > 0) {
-      throw new NotFound(`Product ${missing.join(', ')} does not exist`, { productIds: missing });
-    }
-    const currencies = new Set(products.map((p) => p.currency));
-    if (currencies.size > 1)
-      throw new Unprocessable(`The products are priced in ${[...currencies].join(' and ')}`);
-    const priced = lines.map((l) => ({ ...l, unitPriceCents: byId.get(l.productId)?.unitPriceCents ?? 0 }));
-    return {
-      customerId: customer.id,
-      address,
-      lines: priced,
-      currency: products[0]?.currency ?? 'USD',
-      totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
-      weightGrams: lines.reduce((sum, l) => sum + l.quantity * (byId.get(l.productId)?.weightGrams ?? 0), 0),
-    };
-  }
 
   /**
    * Records the priced order as pending with its items and first history row,
    * and links its Idempotency-Key to it: one statement, so all of it or none.
    */
   async function record(input: PlaceOrderInput, claim: ClaimedKey | undefined): Promise<Recorded> {
-    const priced = await price(input);
+    const priced = await priceOrder(db, input);
     const { address, lines } = priced;
     const [row] = await prisma.$queryRaw<Array<Order & { changedAt: Date; linked: boolean }>>`
       WITH o AS (
@@ -162,15 +134,16 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     await compensate(orderId);
   }
 
-  /** Cancels the order's live shipment and releases its stock; what fails is left to the recovery sweep. */
-  async function compensate(orderId: number, shipmentId?: number): Promise<void> {
-    const shipment =
-      shipmentId ??
-      (await prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } } }))?.id;
+  /** Cancels the order's shipments and releases its stock; what fails is left to the recovery sweep. */
+  async function compensate(orderId: number): Promise<void> {
+    const booked = await prisma.shipment.findFirst({
+      where: { orderId, status: 'label_created' },
+      select: { id: true },
+    });
     // Each call keeps its own timeout and retries, past the request's deadline: the order is
     // already failed or cancelled, and what it holds is better given back before the answer.
     const undo = pastDeadline(() => [
-      shipment === undefined ? undefined : neighbours.cancelShipment(shipment),
+      booked ? neighbours.cancelShipments(orderId) : undefined,
       neighbours.release(orderId),
     ]);
     for (const result of await Promise.allSettled(undo)) {
@@ -180,29 +153,50 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   }
 
   /** Reserves and books within the saga's own deadline, which leaves time to fail and undo. */
-  async function steps(order: Recorded, input: PlaceOrderInput): Promise<ShipmentSummary> {
+  async function steps(order: Recorded, input: PlaceOrderInput): Promise<Held> {
     const orderId = order.order.id;
     let step = 'reserving stock';
     let metricStep = 'reserve';
     try {
-      await neighbours.reserve(
+      const reserved = await neighbours.reserve(
         orderId,
         order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
         order.address.country,
       );
+      await recordAllocations(db, orderId, reserved);
       step = 'booking the shipment';
       metricStep = 'ship';
-      return await neighbours.bookShipment({
-        orderId,
-        destination: order.address,
-        weightGrams: order.weightGrams,
-        serviceLevel: input.serviceLevel,
-      });
+      const shipments = await bookAll(order, input, reserved);
+      return { reserved, shipments };
     } catch (error) {
       countOrder('failed', metricStep, error);
       await fail(orderId, reasonFor(step, error));
       throw error;
     }
+  }
+
+  /**
+   * Books one shipment per warehouse, side by side, and waits for every answer, so the
+   * undo that follows a refusal finds every booking made; the first refusal is the error.
+   */
+  async function bookAll(order: Recorded, input: PlaceOrderInput, reserved: ReservedLine[]) {
+    const bookings = await Promise.allSettled(
+      parcelsOf(reserved, order.unitWeights).map((parcel) =>
+        neighbours.bookShipment({
+          orderId: order.order.id,
+          originWarehouseId: parcel.originWarehouseId,
+          destination: order.address,
+          weightGrams: parcel.weightGrams,
+          serviceLevel: input.serviceLevel,
+        }),
+      ),
+    );
+    const refused = bookings.find((b) => b.status === 'rejected');
+    if (refused) throw refused.reason;
+    return bookings
+      .map((b) => (b as PromiseFulfilledResult<ShipmentSummary>).value)
+      .map(toShipmentSummary)
+      .sort((a, b) => a.id - b.id);
   }
 
   return {
@@ -216,7 +210,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       const orderId = order.id;
       countOrder('placed');
       const left = remainingMs() ?? Number.POSITIVE_INFINITY;
-      const shipment = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
+      const held = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
         steps(recorded, input),
       );
       if ((remainingMs() ?? 1) <= 0) {
@@ -227,18 +221,19 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       const outcome = await transition(prisma, orderId, ['pending'], 'confirmed');
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
-        await compensate(orderId, shipment.id);
+        await compensate(orderId);
         if (outcome.current === 'cancelled')
           throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
-      // Moved from pending, so its history is these two rows and its shipment the one just booked:
+      // Moved from pending, so its history is these two rows and its shipments the ones just booked:
       // the answer is what reading the order back would give, without reading it.
       const { status, failureReason, updatedAt } = outcome.moved;
       return wholeOrder(
         toOrderSummary({ ...order, status, failureReason, updatedAt }),
-        toShipmentSummary(shipment),
+        allocationsByProduct(held.reserved),
+        held.shipments,
         [pending, outcome.moved.change],
       );
     },
@@ -254,17 +249,6 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     },
     compensate,
   };
-}
-
-function defaultAddress(customer: {
-  addressLine1: string | null;
-  addressCity: string | null;
-  addressPostalCode: string | null;
-  addressCountry: string | null;
-}) {
-  const { addressLine1, addressCity, addressPostalCode, addressCountry } = customer;
-  if (!addressLine1 || !addressCity || !addressPostalCode || !addressCountry) return null;
-  return { line1: addressLine1, city: addressCity, postalCode: addressPostalCode, country: addressCountry };
 }
 
 function reasonFor(step: string, error: unknown): string {
