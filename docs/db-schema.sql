@@ -604,7 +604,7 @@ INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, quantit
   (3, 1, 500, 0, 80, 'A-01-03', 2, '2026-11-20 17:00:00+00'),
   (4, 1, 260, 0, 40, 'A-02-01', 1, '2026-11-20 17:00:00+00'),
   (5, 1, 380, 0, 60, 'A-02-02', 2, '2026-11-20 17:00:00+00'),
-  (6, 1, 12, 2, 15, 'B-01-01', 4, '2026-11-24 09:20:18+00'),
+  (6, 1, 12, 0, 15, 'B-01-01', 4, '2026-11-24 09:20:18+00'),
   (7, 1, 95, 0, 20, 'B-01-02', 2, '2026-11-20 17:00:00+00'),
   (8, 1, 210, 0, 40, 'B-02-01', 2, '2026-11-20 17:00:00+00'),
   (9, 1, 300, 0, 50, 'B-02-02', 3, '2026-11-20 17:00:00+00'),
@@ -627,7 +627,7 @@ INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand, quantit
   (1, 2, 180, 0, 30, 'N-01-01', 1, '2026-11-20 17:00:00+00'),
   (1, 3, 90, 0, 20, 'S-01-01', 1, '2026-11-20 17:00:00+00'),
   (3, 2, 200, 0, 40, 'N-01-02', 1, '2026-11-20 17:00:00+00'),
-  (6, 2, 10, 0, 5, 'N-02-01', 1, '2026-11-20 17:00:00+00'),
+  (6, 2, 10, 2, 5, 'N-02-01', 2, '2026-11-24 09:20:18+00'),
   (8, 3, 60, 0, 10, 'S-01-02', 1, '2026-11-20 17:00:00+00'),
   (9, 2, 120, 0, 25, 'N-02-02', 1, '2026-11-20 17:00:00+00'),
   (11, 3, 40, 0, 10, 'S-02-01', 1, '2026-11-20 17:00:00+00'),
@@ -767,9 +767,14 @@ INSERT INTO reservation_items (order_id, product_id, quantity) VALUES
   (10, 22, 3),
   (10, 18, 1);
 
--- Every line was held in Rotterdam.
+-- Every line was held in Rotterdam but order 7's drills, held in Newark: order 7 ships from both.
 INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
-  SELECT order_id, product_id, 1, quantity FROM reservation_items;
+  SELECT order_id, product_id, CASE WHEN (order_id, product_id) = (7, 6) THEN 2 ELSE 1 END, quantity
+  FROM reservation_items;
+
+-- The orders record the same allocations.
+INSERT INTO order_item_allocations (order_id, product_id, warehouse_id, quantity)
+  SELECT order_id, product_id, warehouse_id, quantity FROM reservation_allocations;
 
 -- Shipments: label_created, in_transit, exception, delivered and cancelled.
 INSERT INTO shipments (id, order_id, carrier, service_level, tracking_number, status, destination_line1, destination_city, destination_postal_code, destination_country, weight_grams, cost_cents, currency, estimated_delivery_date, created_at, updated_at) VALUES
@@ -779,9 +784,13 @@ INSERT INTO shipments (id, order_id, carrier, service_level, tracking_number, st
   (4, 4, 'GlobePost', 'standard', 'GLP9Z8Y7X6W5V4U', 'in_transit', '24 Rue de Rivoli', 'Paris', '75004', 'FR', 690, 799, 'USD', '2026-11-26', '2026-11-18 11:30:14+00', '2026-11-19 10:10:40+00'),
   (5, 5, 'SwiftAir Express', 'express', 'SWX2T5U8V1W4X7Y', 'exception', '1-1-2 Oshiage, Sumida-ku', 'Tokyo', '131-0045', 'JP', 5100, 4599, 'USD', '2026-11-23', '2026-11-20 07:45:57+00', '2026-11-22 06:41:19+00'),
   (6, 6, 'SwiftAir Express', 'express', 'SWX6K3L9M2N5P8Q', 'label_created', '12 St James''s Square', 'London', 'SW1Y 4JH', 'GB', 2500, 2799, 'USD', '2026-11-26', '2026-11-23 14:02:29+00', '2026-11-23 14:02:29+00'),
-  (7, 7, 'GlobePost', 'standard', 'GLP3D6F9G2H5J8K', 'label_created', '14 Marine Drive', 'Mumbai', '400020', 'IN', 15100, 5149, 'USD', '2026-12-01', '2026-11-24 09:20:17+00', '2026-11-24 09:20:17+00'),
+  (7, 7, 'GlobePost', 'standard', 'GLP3D6F9G2H5J8K', 'label_created', '14 Marine Drive', 'Mumbai', '400020', 'IN', 11800, 8787, 'USD', '2026-12-01', '2026-11-24 09:20:17+00', '2026-11-24 09:20:17+00'),
   (8, 8, 'GlobePost', 'standard', 'GLP5R7S9T1U3V5W', 'cancelled', '42 George Street', 'Sydney', '2000', 'AU', 1200, 949, 'USD', '2026-11-09', '2026-11-02 12:00:11+00', '2026-11-02 17:45:30+00'),
   (9, 9, 'SwiftAir Express', 'express', 'SWX8B1C4D7E0F3G', 'cancelled', '1200 Rue Sainte-Catherine Ouest', 'Montréal', 'H3B 1K9', 'CA', 2100, 2799, 'USD', '2026-11-12', '2026-11-10 08:30:46+00', '2026-11-11 09:00:00+00');
+
+-- Order 7's second shipment: its drills leave from Newark.
+INSERT INTO shipments (id, order_id, origin_warehouse_id, carrier, service_level, tracking_number, status, destination_line1, destination_city, destination_postal_code, destination_country, weight_grams, cost_cents, currency, estimated_delivery_date, created_at, updated_at) VALUES
+  (10, 7, 2, 'GlobePost', 'standard', 'GLP8M4N7P1Q5R2S', 'label_created', '14 Marine Drive', 'Mumbai', '400020', 'IN', 3300, 4395, 'USD', '2026-12-08', '2026-11-24 09:20:17+00', '2026-11-24 09:20:17+00');
 
 -- Shipment status moves already accepted by order-service.
 INSERT INTO shipment_reports (id, shipment_id, order_id, status, attempts, next_attempt_at, last_error, delivered_at, created_at) VALUES
