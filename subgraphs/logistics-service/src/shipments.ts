@@ -26,12 +26,6 @@ export interface ShipmentsDeps {
   newTrackingNumber?: ((carrier: Carrier) => string) | undefined;
 }
 
-export interface ShipmentsDeps {
-  db: Database;
-  reports: ReportOutbox;
-  newTrackingNumber?: ((carrier: Carrier) => string) | undefined;
-}
-
 export function shipmentsDomain({
   db,
   reports,

@@ -80,7 +80,7 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
       if (reached(order.status, target)) return order;
       // The goods left a warehouse: commit the stock, then say so.
       if (order.status === 'confirmed') await neighbours.commit(orderId);
-      await advance(orderId, target, `shipment ${event.shipmentId} ${describe(event.status)}`);
+      await advance(orderId, target, `shipment ${event.shipmentId} ${inWords(event.status)}`);
       return store.get(orderId);
     },
   };
@@ -130,7 +130,7 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
   }
 }
 
-function describe(status: ReportedStatus): string {
+function inWords(status: ReportedStatus): string {
   return status === 'in_transit' ? 'in transit' : 'delivered';
 }
 

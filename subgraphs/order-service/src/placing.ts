@@ -194,8 +194,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     const refused = bookings.find((b) => b.status === 'rejected');
     if (refused) throw refused.reason;
     return bookings
-      .map((b) => (b as PromiseFulfilledResult<ShipmentSummary>).value)
-      .map(toShipmentSummary)
+      .flatMap((b) => (b.status === 'fulfilled' ? [toShipmentSummary(b.value)] : []))
       .sort((a, b) => a.id - b.id);
   }
 
