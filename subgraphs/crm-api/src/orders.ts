@@ -4,6 +4,7 @@
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import type { AxiosInstance } from '@supply/service-kit/client';
 import { currentContext } from '@supply/service-kit/context';
+import { withDeadline } from '@supply/service-kit/deadline';
 import type { Page } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -39,17 +40,23 @@ export function ordersFrontDoor(
 ) {
   return {
     /**
-     * Places the order under its key. Waits the whole order timeout, once:
-     * order-service settles the order within it, so its answer is the order's fate.
+     * Places the order under its key. Waits the whole order timeout (or the caller's
+     * earlier deadline), once, and tells order-service 500 ms less: it settles the order
+     * within that, so its answer is the order's fate, never later than ours.
      */
     async place(body: unknown, idempotencyKey: string): Promise<Order> {
       // The caller rides along, so its key is kept among its own keys, not the service's.
       const caller = currentContext()?.caller.authorization;
-      const { data } = await orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
-        headers: { 'Idempotency-Key': idempotencyKey, ...(caller && { [FORWARDED_AUTHORIZATION]: caller }) },
-        timeout: orderTimeoutMs,
-        'axios-retry': { retries: 0 },
-      });
+      const { data } = await withDeadline(orderTimeoutMs, () =>
+        orderService.post<Order>('/supply-orders', toSupplyOrder(body), {
+          headers: {
+            'Idempotency-Key': idempotencyKey,
+            ...(caller && { [FORWARDED_AUTHORIZATION]: caller }),
+          },
+          timeout: orderTimeoutMs,
+          'axios-retry': { retries: 0 },
+        }),
+      );
       return data;
     },
 

@@ -6,7 +6,9 @@
 // 5xx are not kept: the key is let go, so a retry places the order afresh.
 // A key whose lease ran out (its process died) is taken over by any replica,
 // which settles the order it recorded and completes the key from the order's
-// final state. Keys are per caller and kept 24 hours.
+// final state. Each claim holds its own token, and every write to a key names
+// it, so a request that outlived its lease cannot touch the claim that took
+// its place. Keys are per caller and kept 24 hours.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '@supply/service-kit/database';
@@ -14,6 +16,7 @@ import { remainingMs } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, Unprocessable } from '@supply/service-kit/errors';
 import { toProblem } from '@supply/service-kit/http';
 import { keyOwner, replayedError, requestHash } from '@supply/service-kit/idempotency';
+import type { Logger } from '@supply/service-kit/logger';
 
 const SCOPE = 'supply-orders';
 const WAIT_STEP_MS = 50;
@@ -25,24 +28,28 @@ export interface ClaimedKey {
   /** Whose key it is (keys are per caller). */
   caller: string;
   key: string;
-  /** The lease holder: the link is made only while the lease is still this process's. */
+  /** This claim's token: the link and every write are made only while the key still holds it. */
   owner: string;
 }
 
 export interface IdempotencyOptions {
   /** How long a claim is held: longer than any placement may last, so only a dead owner loses it. */
   leaseMs: number;
+  logger: Logger;
 }
 
 /**
  * What became of the order a dead owner recorded (with the traceparent that
  * placed it): the answer its caller should get (the order, when it went
- * through), or undefined when it failed.
+ * through), undefined when it failed, or a 4xx DomainError thrown (kept as
+ * the live path would have kept it).
  */
 export type Settle<T> = (orderId: number, traceParent: string | null) => Promise<T | undefined>;
 
 /** The order a key taken over from a dead owner recorded, if any, and the traceparent that placed it. */
 interface TakenOrder {
+  /** The token of the claim the takeover made. */
+  owner: string;
   orderId: number | null;
   traceParent: string | null;
 }
@@ -56,14 +63,18 @@ interface KeyRow {
 }
 
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
+/** An answer the key keeps: a 4xx stands, where a 5xx is let go for a retry. */
+const isKept = (error: unknown): error is DomainError => error instanceof DomainError && error.status < 500;
 
 export function idempotency(db: Database, options: IdempotencyOptions) {
   const { prisma } = db;
-  const owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  // Names the process in each token, for whoever reads the table.
+  const processName = `${hostname()}/${process.pid}/`;
+  const token = () => `${processName}${randomUUID()}`;
   const lease = options.leaseMs / 1_000;
 
   const keys = {
-    claim: async ({ caller, key }: ClaimedKey, hash: string) =>
+    claim: async ({ caller, key, owner }: ClaimedKey, hash: string) =>
       (await prisma.$executeRaw`
         INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until)
         VALUES (${SCOPE}, ${caller}, ${key}, ${hash}, ${owner}, now() + make_interval(secs => ${lease}::double precision))
@@ -76,51 +87,65 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           FROM idempotency_keys WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key}`
       )[0],
     /** Takes over expired leases (one key, or a batch of any); the rows come back with their order. */
-    takeOver: (id: ClaimedKey | null) =>
+    takeOver: (id: Omit<ClaimedKey, 'owner'> | null) =>
       prisma.$queryRaw<Array<{ caller: string; key: string } & TakenOrder>>`
         UPDATE idempotency_keys k
-        SET locked_by = ${owner}, locked_until = now() + make_interval(secs => ${lease}::double precision)
+        SET locked_by = ${processName} || gen_random_uuid(), locked_until = now() + make_interval(secs => ${lease}::double precision)
         WHERE (k.scope, k.caller, k.key) IN (
           SELECT scope, caller, key FROM idempotency_keys
           WHERE state = 'in_progress' AND locked_until <= now()
             AND (${id?.key ?? null}::text IS NULL OR (caller, key) = (${id?.caller ?? null}::text, ${id?.key ?? null}::text))
           LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-        RETURNING k.caller, k.key, k.order_id AS "orderId",
+        RETURNING k.caller, k.key, k.locked_by AS owner, k.order_id AS "orderId",
           (SELECT o.trace_parent FROM orders o WHERE o.id = k.order_id) AS "traceParent"`,
-    complete: ({ caller, key }: ClaimedKey, status: number, body: unknown) =>
+    complete: ({ caller, key, owner }: ClaimedKey, status: number, body: unknown) =>
       prisma.$executeRaw`
         UPDATE idempotency_keys SET state = 'completed', response_status = ${status},
           response_body = ${JSON.stringify(body)}::json
         WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
-    letGo: ({ caller, key }: ClaimedKey) =>
+    /** Lets the key go, only while no order of it stands (none was recorded, or it failed and was undone). */
+    letGo: ({ caller, key, owner }: ClaimedKey) =>
       prisma.$executeRaw`
-        DELETE FROM idempotency_keys
-        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
+        DELETE FROM idempotency_keys k
+        WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}
+          AND (k.order_id IS NULL OR EXISTS (SELECT FROM orders o WHERE o.id = k.order_id AND o.status = 'failed'))`,
   };
 
-  /** Runs the work under a claimed key and keeps its answer (a 5xx lets the key go). */
+  /**
+   * Runs the work under a claimed key and keeps its answer. A 5xx lets the key go
+   * when no order of it stands; otherwise it stays claimed, to be settled from the
+   * order once its lease runs out, so a retry never places a second order.
+   */
   async function perform<T>(id: ClaimedKey, work: (claim: ClaimedKey) => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      const result = await work(id);
-      await keys.complete(id, 201, asJson(result));
-      return result;
+      result = await work(id);
     } catch (error) {
-      if (error instanceof DomainError && error.status < 500) {
-        await keys.complete(id, error.status, asJson(toProblem(error)));
-      } else {
-        await keys.letGo(id).catch(() => {});
-      }
+      if (isKept(error)) await keys.complete(id, error.status, asJson(toProblem(error)));
+      else await keys.letGo(id).catch(() => {});
       throw error;
     }
+    // Confirmed: that is the answer, kept or not. Not kept, the key stays claimed
+    // and whoever takes it over after the lease completes it from the order.
+    await keys.complete(id, 201, asJson(result)).catch((error: unknown) => {
+      options.logger.error({ err: error, key: id.key }, 'keeping the answer of a confirmed order failed');
+    });
+    return result;
   }
 
   /** Settles a taken-over key: completed from its order's final state, or let go. */
   async function settleKey<T>(
     id: ClaimedKey,
-    { orderId, traceParent }: TakenOrder,
+    { orderId, traceParent }: Omit<TakenOrder, 'owner'>,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    const answer = orderId === null ? undefined : await settle(orderId, traceParent);
+    let answer: T | undefined;
+    try {
+      answer = orderId === null ? undefined : await settle(orderId, traceParent);
+    } catch (error) {
+      if (isKept(error)) await keys.complete(id, error.status, asJson(toProblem(error)));
+      throw error;
+    }
     if (answer === undefined) await keys.letGo(id);
     else await keys.complete(id, 201, asJson(answer));
     return answer;
@@ -138,8 +163,9 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       settle: Settle<T>,
     ): Promise<T> {
       const hash = requestHash(input);
-      const id: ClaimedKey = { scope: SCOPE, caller: keyOwner(), key, owner };
+      const caller = keyOwner();
       for (;;) {
+        const id: ClaimedKey = { scope: SCOPE, caller, key, owner: token() };
         if (await keys.claim(id, hash)) return perform(id, work);
         const row = await keys.read(id);
         if (!row) continue; // let go meanwhile: claim it afresh
@@ -156,16 +182,20 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         }
         const [taken] = await keys.takeOver(id);
         if (!taken) continue;
-        if (taken.orderId === null) return perform(id, work);
-        const answer = await settleKey(id, taken, settle);
+        const ours = { ...id, owner: taken.owner };
+        if (taken.orderId === null) return perform(ours, work);
+        const answer = await settleKey(ours, taken, settle);
         if (answer !== undefined) return answer;
       }
     },
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
-      for (const { caller, key, ...order } of await keys.takeOver(null)) {
-        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle);
+      for (const { caller, key, owner, ...order } of await keys.takeOver(null)) {
+        // A 4xx is kept as the answer, like any other settling.
+        await settleKey({ scope: SCOPE, caller, key, owner }, order, settle).catch((error: unknown) => {
+          if (!isKept(error)) throw error;
+        });
       }
       await prisma.$executeRaw`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
     },

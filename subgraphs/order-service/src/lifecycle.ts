@@ -54,43 +54,46 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
       return store.get(orderId);
     },
 
-    /**
-     * Applies a shipment report. A move the order has already made is
-     * acknowledged (the order as it is); a report that comes while the order
-     * is still being placed is a 503, to be sent again; one that can never
-     * apply is a 409.
-     */
-    async recordShipmentEvent(orderId: number, event: ShipmentEvent): Promise<OrderView> {
-      const order = await store.get(orderId);
-      if (!order.shipments.some((s) => s.id === event.shipmentId)) {
-        throw new Conflict(`Shipment ${event.shipmentId} does not carry order ${orderId}`, {
-          currentStatus: order.status,
-        });
-      }
-      if (event.status === 'cancelled') return shipmentCancelled(order, event.shipmentId);
-      if (order.status === 'pending') {
-        throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
-      }
-      if (order.status === 'cancelled' || order.status === 'failed') {
-        throw new Conflict(`Order ${orderId} is ${order.status}; it cannot take a shipment report`, {
-          currentStatus: order.status,
-        });
-      }
-      const target = progressOf(order.shipments, { shipmentId: event.shipmentId, status: event.status });
-      if (reached(order.status, target)) return order;
-      // The goods left a warehouse: commit the stock, then say so.
-      if (order.status === 'confirmed') await neighbours.commit(orderId);
-      await advance(orderId, target, `shipment ${event.shipmentId} ${inWords(event.status)}`);
-      return store.get(orderId);
-    },
+    recordShipmentEvent,
   };
 
+  /**
+   * Applies a shipment report. A move the order has already made is
+   * acknowledged (the order as it is); a report that comes while the order
+   * is still being placed is a 503, to be sent again; one that can never
+   * apply is a 409.
+   */
+  async function recordShipmentEvent(orderId: number, event: ShipmentEvent): Promise<OrderView> {
+    const order = await store.get(orderId);
+    if (!order.shipments.some((s) => s.id === event.shipmentId)) {
+      throw new Conflict(`Shipment ${event.shipmentId} does not carry order ${orderId}`, {
+        currentStatus: order.status,
+      });
+    }
+    if (event.status === 'cancelled') return shipmentCancelled(order, event);
+    if (order.status === 'pending') {
+      throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
+    }
+    if (order.status === 'cancelled' || order.status === 'failed') {
+      throw new Conflict(`Order ${orderId} is ${order.status}; it cannot take a shipment report`, {
+        currentStatus: order.status,
+      });
+    }
+    const target = progressOf(order.shipments, { shipmentId: event.shipmentId, status: event.status });
+    if (reached(order.status, target)) return order;
+    // The goods left a warehouse: commit the stock, then say so.
+    if (order.status === 'confirmed') await neighbours.commit(orderId);
+    await advance(orderId, target, `shipment ${event.shipmentId} ${inWords(event.status)}`);
+    return store.get(orderId);
+  }
+
   /** A shipment cancelled in logistics: the order is cancelled, or failed while being placed. */
-  async function shipmentCancelled(order: OrderView, shipmentId: number): Promise<OrderView> {
-    const reason = `its shipment ${shipmentId} was cancelled`;
+  async function shipmentCancelled(order: OrderView, event: ShipmentEvent): Promise<OrderView> {
+    const reason = `its shipment ${event.shipmentId} was cancelled`;
     if (order.status === 'cancelled' || order.status === 'failed') return order;
     if (order.status === 'pending') {
-      await placing.abandon(order.id, reason);
+      // Lost to a move made since the read (confirmed, say): apply it to where the order is now.
+      if (!(await placing.abandon(order.id, reason))) return recordShipmentEvent(order.id, event);
     } else if (order.status === 'confirmed') {
       await cancelled(order.id, reason);
     } else {

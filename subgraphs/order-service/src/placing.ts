@@ -4,7 +4,7 @@
 // undoes the ones before it: the reservation is released, every booked
 // shipment cancelled, and the order kept as failed with its reason.
 import type { Database } from '@supply/service-kit/database';
-import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/deadline';
+import { remainingMs, withDeadline } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, Unavailable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
 import type { Logger } from '@supply/service-kit/logger';
@@ -12,6 +12,7 @@ import { countOrder } from '@supply/service-kit/metrics';
 import { currentTraceParent } from '@supply/service-kit/telemetry';
 import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
+import { orderCompensation } from './compensation.ts';
 import type { ClaimedKey } from './idempotency.ts';
 import type { Neighbours, ReservedLine } from './neighbours.ts';
 import {
@@ -73,6 +74,7 @@ interface Held {
 
 export function orderPlacing({ db, neighbours, logger }: Deps) {
   const { prisma } = db;
+  const compensate = orderCompensation({ db, neighbours, logger });
 
   /**
    * Records the priced order as pending with its items and first history row,
@@ -132,24 +134,6 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   async function fail(orderId: number, reason: string): Promise<void> {
     await transition(prisma, orderId, ['pending'], 'failed', reason);
     await compensate(orderId);
-  }
-
-  /** Cancels the order's shipments and releases its stock; what fails is left to the recovery sweep. */
-  async function compensate(orderId: number): Promise<void> {
-    const booked = await prisma.shipment.findFirst({
-      where: { orderId, status: 'label_created' },
-      select: { id: true },
-    });
-    // Each call keeps its own timeout and retries, past the request's deadline: the order is
-    // already failed or cancelled, and what it holds is better given back before the answer.
-    const undo = pastDeadline(() => [
-      booked ? neighbours.cancelShipments(orderId) : undefined,
-      neighbours.release(orderId),
-    ]);
-    for (const result of await Promise.allSettled(undo)) {
-      if (result.status === 'rejected')
-        logger.warn({ orderId, err: result.reason }, 'compensation step failed');
-    }
   }
 
   /** Reserves and books within the saga's own deadline, which leaves time to fail and undo. */
@@ -221,8 +205,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
         await compensate(orderId);
-        if (outcome.current === 'cancelled')
-          throw new Conflict(`Order ${orderId} was cancelled while it was being placed`);
+        if (outcome.current === 'cancelled') throw cancelledWhilePlaced(orderId);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
@@ -249,6 +232,10 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     compensate,
   };
 }
+
+/** The answer for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
+export const cancelledWhilePlaced = (orderId: number) =>
+  new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 
 function reasonFor(step: string, error: unknown): string {
   if (error instanceof DomainError) return `${step}: ${error.message}`;

@@ -34,7 +34,10 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
     for (const { id, traceParent } of rows) {
       // The move is the claim: of two replicas, one fails the order and undoes it.
       if (await orders.recover(id, traceParent)) {
-        await prisma.idempotencyKey.deleteMany({ where: { orderId: id, state: 'in_progress' } });
+        // Only a key whose lease ran out: one a retry took over meanwhile is that claim's to settle.
+        await prisma.$executeRaw`
+          DELETE FROM idempotency_keys
+          WHERE order_id = ${id} AND state = 'in_progress' AND locked_until <= now()`;
         logger.warn({ orderId: id }, 'settled an order left pending');
       }
     }

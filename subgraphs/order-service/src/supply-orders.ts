@@ -9,7 +9,7 @@ import { orderLifecycle } from './lifecycle.ts';
 import type { Neighbours } from './neighbours.ts';
 import type { OrderView } from './order-view.ts';
 import { ordersStore } from './orders.ts';
-import { orderPlacing, type PlaceOrderInput } from './placing.ts';
+import { cancelledWhilePlaced, orderPlacing, type PlaceOrderInput } from './placing.ts';
 
 export interface OrderOptions {
   /** The bound on placing one order, from its first caller's view (ORDER_TIMEOUT_MS). */
@@ -24,7 +24,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
   const store = ordersStore(db);
   const placing = orderPlacing({ db, neighbours, logger });
   const lifecycle = orderLifecycle({ db, store, neighbours, placing });
-  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS });
+  const keys = idempotency(db, { leaseMs: options.orderTimeoutMs + LEASE_MARGIN_MS, logger });
 
   /**
    * Fails an order its saga left (its process or its lease ended) and undoes it, in a span
@@ -35,11 +35,16 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
       attributes: { 'order.id': orderId },
     });
 
-  /** The answer a key whose owner died stands for: its order once settled, or undefined if it failed. */
+  /**
+   * The answer a key whose owner died stands for: its order once settled, undefined if it
+   * failed, or the live path's 409 if it was cancelled before it was ever confirmed.
+   */
   async function settle(orderId: number, traceParent: string | null): Promise<OrderView | undefined> {
     await recover(orderId, traceParent);
     const order = await store.get(orderId);
-    return order.status === 'failed' ? undefined : order;
+    if (order.status === 'failed') return undefined;
+    if (!order.history.some((change) => change.to === 'confirmed')) throw cancelledWhilePlaced(orderId);
+    return order;
   }
 
   return {

@@ -142,7 +142,10 @@ describe.each(timings)(
         await expectStockOfConfirmedOrders();
 
         // Retried with the key it was given, now that the neighbours are quick: one live order in all.
+        // (A 503 comes before crm-api's own deadline, so possibly before the slow spells end: end them.)
         if (!answer.key) return;
+        inventory.slowUntil = 0;
+        logistics.slowUntil = 0;
         const retry = await doors[door === 'crm-api without a key' ? 'crm-api with a key' : door]!(
           answer.key,
         );

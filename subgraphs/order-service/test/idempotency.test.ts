@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openDatabase } from '@supply/service-kit/database';
+import { Unavailable } from '@supply/service-kit/errors';
+import { requestHash } from '@supply/service-kit/idempotency';
 import { createLogger } from '@supply/service-kit/logger';
 import { count, GADGET, GIZMO, stockOf, WIDGET, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
+import { waitFor } from '@supply/test-support/network';
 import type { AxiosInstance } from 'axios';
+import { idempotency } from '../src/idempotency.ts';
 import type { Neighbours } from '../src/neighbours.ts';
-import { orderPlacing } from '../src/placing.ts';
+import { orderPlacing, placeOrderInput } from '../src/placing.ts';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -144,5 +148,118 @@ describe('Idempotency-Key on POST /supply-orders', () => {
   it('answers 400 for a key that is empty or too long', async () => {
     expect((await http.post('/supply-orders', order, withKey(' '))).status).toBe(400);
     expect((await http.post('/supply-orders', order, withKey('k'.repeat(256)))).status).toBe(400);
+  });
+});
+
+/** Runs `fn` with a second connection pool on the test database, as another part of a replica would. */
+async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const db = openDatabase({ url: system.db.url, poolSize: 2, logger: createLogger('test', 'silent') });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const expireLease = (key: string) =>
+  system.db.query(`UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1`, [
+    key,
+  ]);
+
+describe('a key whose answer could not be kept', () => {
+  it('stays claimed after its order was confirmed, and a retry after the lease gets that order, not a second', async () => {
+    // The database refuses to keep this key's answer, once, after the order is confirmed.
+    await system.db.query(`CREATE FUNCTION refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.key = 'k-unkept' AND NEW.state = 'completed' THEN RAISE EXCEPTION 'no space left'; END IF;
+      RETURN NEW; END $$`);
+    await system.db.query(
+      'CREATE TRIGGER refuse_answer BEFORE UPDATE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_answer()',
+    );
+    const before = await count(system.db, 'orders');
+    const first = await http.post('/supply-orders', order, withKey('k-unkept')).finally(async () => {
+      await system.db.query('DROP TRIGGER refuse_answer ON idempotency_keys');
+      await system.db.query('DROP FUNCTION refuse_answer()');
+    });
+    expect(first.status).toBe(201);
+    expect(first.data.status).toBe('confirmed');
+
+    await expireLease('k-unkept');
+    const retry = await http.post('/supply-orders', order, withKey('k-unkept'));
+    expect(retry.status).toBe(201);
+    expect(retry.data.id).toBe(first.data.id);
+    expect(await count(system.db, 'orders')).toBe(before + 1);
+  });
+});
+
+describe('a request that outlived its lease', () => {
+  const gate = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { opened, open };
+  };
+
+  it.each([
+    ['failing', () => Promise.reject(new Unavailable('inventory-service did not answer in time'))],
+    ['succeeding', () => Promise.resolve({ id: 'first' })],
+  ])('cannot touch the claim of the retry that took its key over, %s', async (_, outcome) =>
+    withDatabase(async (db) => {
+      const key = `k-outlived-${_}`;
+      const keys = idempotency(db, { leaseMs: 60_000, logger: createLogger('test', 'silent') });
+      const settle = async () => undefined;
+      const [late, retried] = [gate(), gate()];
+      const first = keys.run(key, order, () => late.opened.then(outcome), settle);
+      await waitFor(
+        async () =>
+          (await system.db.query('SELECT FROM idempotency_keys WHERE key = $1', [key])).rowCount === 1,
+        'the claim',
+      );
+      await expireLease(key);
+      const second = keys.run(key, order, () => retried.opened.then(() => ({ id: 'second' })), settle);
+      await waitFor(
+        async () =>
+          (
+            await system.db.query('SELECT FROM idempotency_keys WHERE key = $1 AND locked_until > now()', [
+              key,
+            ])
+          ).rowCount === 1,
+        'the retry to take the key over',
+      );
+      late.open();
+      await first.catch(() => {});
+      retried.open();
+      expect(await second).toEqual({ id: 'second' });
+      // Every later request replays the retry's answer.
+      expect(await keys.run(key, order, async () => ({ id: 'third' }), settle)).toEqual({ id: 'second' });
+    }),
+  );
+});
+
+describe('a key taken over from a dead owner', () => {
+  it('answers 409, as the live path does, when its order was cancelled while it was being placed', async () => {
+    const input = placeOrderInput.parse(order);
+    // Its owner recorded the order, pending, and died: the key links it, its lease run out.
+    const orderId = await withDatabase(async (db) => {
+      const logger = createLogger('test', 'silent');
+      const placing = orderPlacing({ db, neighbours: {} as Neighbours, logger });
+      const claim = { scope: 'supply-orders', caller: 'open', key: 'k-cancelled-placing', owner: 'gone' };
+      await expect(placing.place(input, claim)).rejects.toThrow(/was taken over/);
+      const { rows } = await system.db.query(`SELECT max(id) AS id FROM orders`);
+      return rows[0]?.id as number;
+    });
+    await system.db.query(
+      `INSERT INTO idempotency_keys (scope, caller, key, request_hash, locked_by, locked_until, order_id)
+       VALUES ('supply-orders', 'open', 'k-cancelled-placing', $1, 'gone', now() - interval '1 second', $2)`,
+      [requestHash(input), orderId],
+    );
+    expect((await http.post(`/supply-orders/${orderId}/cancel`)).data.status).toBe('cancelled');
+
+    const retry = await http.post('/supply-orders', order, withKey('k-cancelled-placing'));
+    expect(retry.status).toBe(409);
+    expect(retry.data.detail).toBe(`Order ${orderId} was cancelled while it was being placed`);
+    expect((await http.post('/supply-orders', order, withKey('k-cancelled-placing'))).data).toEqual(
+      retry.data,
+    );
   });
 });

@@ -86,10 +86,10 @@ describe('the recovery sweep', () => {
         [order.data.id],
       );
       await waitFor(async () => (await stockOf(db, GADGET))?.reserved === 0, 'the stock to be released');
-      // The two undo calls run side by side: the release may land before the cancellation.
+      // The shipment is cancelled first, then the stock released: both are done by now.
       const shipmentStatus = async () =>
         (await db.query('SELECT status FROM shipments WHERE order_id = $1', [order.data.id])).rows[0]?.status;
-      await waitFor(async () => (await shipmentStatus()) === 'cancelled', 'the shipment to be cancelled');
+      expect(await shipmentStatus()).toBe('cancelled');
     } finally {
       await system.stop();
     }
@@ -140,6 +140,43 @@ describe('the recovery sweep', () => {
         'the leftovers to be released',
       );
       expect(await held(live.id)).toEqual({ reservation: 'reserved', shipment: 'label_created' });
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('undoing an order whose shipment has already left', () => {
+  it('keeps its stock committed, not released, and says so on the order', async () => {
+    const system = await startSystem({ db, recovery: { pendingTimeoutMs: 60_000, intervalMs: 100 } });
+    try {
+      const placed = await httpClient(system.orders.url).post('/supply-orders', {
+        customerId: WITH_ADDRESS,
+        items: [{ productId: GADGET, quantity: 2 }],
+      });
+      expect(placed.status).toBe(201);
+      const before = await stockOf(db, GADGET);
+      // Its goods left, and its undo never got through: failed, still holding stock.
+      await db.query(`UPDATE shipments SET status = 'in_transit' WHERE id = $1`, [placed.data.shipment.id]);
+      await db.query(
+        `UPDATE orders SET status = 'failed', failure_reason = 'test: left holding stock' WHERE id = $1`,
+        [placed.data.id],
+      );
+      const reservation = async () =>
+        (await db.query('SELECT status FROM reservations WHERE order_id = $1', [placed.data.id])).rows[0]
+          ?.status;
+      await waitFor(async () => (await reservation()) !== 'reserved', 'the sweep to undo the order');
+      expect(await reservation()).toBe('committed');
+      expect(await stockOf(db, GADGET)).toEqual({
+        onHand: before!.onHand - 2,
+        reserved: before!.reserved - 2,
+      });
+      const order = (await httpClient(system.orders.url).get(`/supply-orders/${placed.data.id}`)).data;
+      expect(order.history.at(-1)).toMatchObject({
+        from: 'failed',
+        to: 'failed',
+        reason: `its shipment ${placed.data.shipment.id} had already left: stock committed, not released`,
+      });
     } finally {
       await system.stop();
     }

@@ -9,6 +9,7 @@ import { httpClient } from '@supply/test-support/http';
 import { waitFor } from '@supply/test-support/network';
 import { type SlowProxy, startSlowProxy } from '@supply/test-support/slow-proxy';
 import type { AxiosInstance } from 'axios';
+import pg from 'pg';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -107,6 +108,41 @@ describe('shipment reports', () => {
       200,
     );
     await waitFor(async () => (await statusOf(placed.id)) === 'cancelled', 'the order to be cancelled');
+    await waitFor(async () => (await reserved()) === before, 'the stock to be released');
+  });
+
+  it('cancels an order confirmed after a shipment-cancelled report read it pending, and releases its stock', async () => {
+    const before = await reserved();
+    const placed = await place();
+    // Pending again, as while its saga runs: the report reads it so, then the saga confirms it first.
+    await system.db.query(`UPDATE orders SET status = 'pending' WHERE id = $1`, [placed.id]);
+    const saga = new pg.Client({ connectionString: system.db.url });
+    await saga.connect();
+    try {
+      await saga.query('BEGIN');
+      await saga.query('SELECT FROM orders WHERE id = $1 FOR UPDATE', [placed.id]);
+      const sagaPid = (await saga.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const report = orders.post(`/supply-orders/${placed.id}/shipment-events`, {
+        shipmentId: placed.shipment.id,
+        status: 'cancelled',
+      });
+      await waitFor(
+        async () =>
+          ((
+            await system.db.query('SELECT FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [
+              sagaPid,
+            ])
+          ).rowCount ?? 0) > 0,
+        'the report to wait for the order the saga holds',
+      );
+      await saga.query(`UPDATE orders SET status = 'confirmed' WHERE id = $1`, [placed.id]);
+      await saga.query('COMMIT');
+      const answer = await report;
+      expect(answer.status).toBe(200);
+      expect(answer.data.status).toBe('cancelled');
+    } finally {
+      await saga.end();
+    }
     await waitFor(async () => (await reserved()) === before, 'the stock to be released');
   });
 
