@@ -147,11 +147,16 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
         order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
         order.address.country,
       );
-      await recordAllocations(db, orderId, reserved);
       step = 'booking the shipment';
       metricStep = 'ship';
-      const shipments = await bookAll(order, input, reserved);
-      return { reserved, shipments };
+      // The allocations are recorded while the shipments are booked: neither waits for the other.
+      const [recorded, booked] = await Promise.allSettled([
+        recordAllocations(db, orderId, reserved),
+        bookAll(order, input, reserved),
+      ]);
+      if (booked.status === 'rejected') throw booked.reason;
+      if (recorded.status === 'rejected') throw recorded.reason;
+      return { reserved, shipments: booked.value };
     } catch (error) {
       countOrder('failed', metricStep, error);
       await fail(orderId, reasonFor(step, error));
