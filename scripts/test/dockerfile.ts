@@ -1,5 +1,11 @@
-// Reads a Dockerfile into stages and instructions, enough for the checks
-// and the stage runner (image-build.ts) to follow what `docker build` does.
+// Reads a Dockerfile into stages and instructions with dockerfile-ast (the
+// parser of the Dockerfile language server), in the shape the checks and the
+// stage runner (image-build.ts) use to follow what `docker build` does.
+import {
+  type Instruction as AstInstruction,
+  DockerfileParser,
+  type ModifiableInstruction,
+} from 'dockerfile-ast';
 
 export interface Instruction {
   /** Upper-case: FROM, RUN, COPY, ... */
@@ -27,74 +33,36 @@ export interface Dockerfile {
   stages: Stage[];
 }
 
-const FLAGGED = new Set(['RUN', 'COPY', 'ADD', 'HEALTHCHECK', 'FROM']);
-
 export function parseDockerfile(text: string): Dockerfile {
-  const lines = text.split('\n');
-  const directives: Record<string, string> = {};
-  let index = 0;
-  for (; index < lines.length; index++) {
-    const directive = /^#\s*([a-z]+)\s*=\s*(\S+)\s*$/i.exec(lines[index] ?? '');
-    if (!directive) break;
-    directives[directive[1]!.toLowerCase()] = directive[2]!;
-  }
-  const stages: Stage[] = [];
-  const globalArgs: Instruction[] = [];
-  for (const instruction of instructionsOf(lines, index)) {
-    if (instruction.keyword === 'ARG' && stages.length === 0) {
-      globalArgs.push(instruction);
-      continue;
-    }
-    if (instruction.keyword === 'FROM') {
-      const [base = '', as, name] = instruction.args.split(/\s+/);
-      stages.push({
-        name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length),
-        base,
-        instructions: [],
-      });
-    } else if (stages.length === 0) {
-      throw new Error(`line ${instruction.line}: ${instruction.keyword} before the first FROM`);
-    } else {
-      stages.at(-1)!.instructions.push(instruction);
-    }
-  }
+  const parsed = DockerfileParser.parse(text);
+  const directives = Object.fromEntries(
+    parsed.getDirectives().map((directive) => [directive.getName().toLowerCase(), directive.getValue()]),
+  );
+  const globalArgs = parsed.getInitialARGs().map(toInstruction);
+  const stages = parsed.getFROMs().map((from, index): Stage => {
+    const image = parsed.getContainingImage(from.getRange().start);
+    return {
+      name: from.getBuildStage() ?? String(index),
+      base: from.getImage() ?? '',
+      instructions: (image?.getInstructions() ?? []).filter((i) => i !== from).map(toInstruction),
+    };
+  });
   return { directives, globalArgs, stages };
 }
 
-function* instructionsOf(lines: string[], start: number): Generator<Instruction> {
-  for (let index = start; index < lines.length; index++) {
-    const first = lines[index]!.trim();
-    if (first === '' || first.startsWith('#')) continue;
-    const line = index + 1;
-    let joined = first;
-    // A trailing backslash continues the instruction; comment lines inside it are dropped.
-    while (joined.endsWith('\\') && index + 1 < lines.length) {
-      joined = joined.slice(0, -1).trimEnd();
-      const next = lines[++index]!.trim();
-      if (next.startsWith('#')) {
-        joined += ' \\';
-        continue;
-      }
-      joined = `${joined} ${next}`;
-    }
-    const match = /^(\S+)\s*(.*)$/s.exec(joined)!;
-    const keyword = match[1]!.toUpperCase();
-    const { flags, rest } = FLAGGED.has(keyword) ? splitFlags(match[2]!) : { flags: {}, rest: match[2]! };
-    yield { keyword, args: rest, flags, line, text: joined };
-  }
-}
-
-export function splitFlags(args: string): { flags: Record<string, string[]>; rest: string } {
+function toInstruction(instruction: AstInstruction): Instruction {
   const flags: Record<string, string[]> = {};
-  let rest = args.trim();
-  for (;;) {
-    const flag = /^--([a-z-]+)(?:=(\S*))?\s*/.exec(rest);
-    if (!flag) break;
-    const name = flag[1]!;
-    flags[name] = [...(flags[name] ?? []), flag[2] ?? 'true'];
-    rest = rest.slice(flag[0].length);
+  const flagged = instruction as Partial<ModifiableInstruction>;
+  for (const flag of flagged.getFlags?.() ?? []) {
+    flags[flag.getName()] = [...(flags[flag.getName()] ?? []), flag.getValue() ?? 'true'];
   }
-  return { flags, rest };
+  return {
+    keyword: instruction.getKeyword(),
+    args: instruction.getArgumentsContent() ?? '',
+    flags,
+    line: instruction.getRange().start.line + 1,
+    text: instruction.getTextContent(),
+  };
 }
 
 /** The JSON (exec) form of CMD, ENTRYPOINT or RUN, or undefined for the shell form. */

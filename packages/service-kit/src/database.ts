@@ -211,7 +211,7 @@ export async function inTransaction<T>(db: Database, work: (tx: Transaction) => 
 }
 
 /** The domain error for each kind of constraint a statement may break. */
-export interface Refusals {
+export interface ViolationErrors {
   unique?: () => DomainError;
   foreignKey?: () => DomainError;
   check?: () => DomainError;
@@ -219,28 +219,34 @@ export interface Refusals {
 }
 
 /**
- * Runs `work`; when the database refuses it, throws the matching refusal. A
- * broken CHECK is a Conflict unless the caller names another error: the
- * database has the last word on its rules.
+ * Runs `work`; when the database rejects it for a broken constraint, throws
+ * the matching domain error. A broken CHECK is a Conflict unless the caller
+ * names another error: the database has the last word on its rules.
  */
-export async function refusing<T>(refusals: Refusals, work: () => Promise<T>): Promise<T> {
+export async function mapViolations<T>(work: () => Promise<T>): Promise<T>;
+export async function mapViolations<T>(errors: ViolationErrors, work: () => Promise<T>): Promise<T>;
+export async function mapViolations<T>(
+  first: ViolationErrors | (() => Promise<T>),
+  second?: () => Promise<T>,
+): Promise<T> {
+  const [errors, work] = typeof first === 'function' ? [{}, first] : [first, second!];
   try {
     return await work();
   } catch (error) {
-    throw refusalFor(sqlState(error), refusals) ?? error;
+    throw violationError(sqlState(error), errors) ?? error;
   }
 }
 
-function refusalFor(state: string | undefined, refusals: Refusals): DomainError | undefined {
+function violationError(state: string | undefined, errors: ViolationErrors): DomainError | undefined {
   switch (state) {
     case SQLSTATE.uniqueViolation:
-      return refusals.unique?.();
+      return errors.unique?.();
     case SQLSTATE.foreignKeyViolation:
-      return refusals.foreignKey?.();
+      return errors.foreignKey?.();
     case SQLSTATE.checkViolation:
-      return refusals.check?.() ?? new Conflict('The change would break a rule the database enforces');
+      return errors.check?.() ?? new Conflict('The change would break a rule the database enforces');
     case SQLSTATE.numericOutOfRange:
-      return refusals.outOfRange?.();
+      return errors.outOfRange?.();
     default:
       return undefined;
   }

@@ -1,5 +1,11 @@
 // The error model: the domain throws these; http.ts maps them to
 // problem+json and graphql.ts to extensions.code, each in one place.
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+
+/** Apollo's codes for errors in the operation itself (parse, validation, a bad request): passed on as they are. */
+export const OPERATION_ERROR_CODES: ReadonlySet<string> = new Set(
+  Object.values(ApolloServerErrorCode).filter((code) => code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+);
 
 export interface FieldError {
   field: string;

@@ -16,22 +16,11 @@ import {
 } from 'graphql';
 import { ZodError } from 'zod';
 import { currentContext } from './context.ts';
-import { DomainError } from './errors.ts';
+import { DomainError, OPERATION_ERROR_CODES } from './errors.ts';
 import { armorProtection, entitiesLimitPlugin, parseLimits, SUBGRAPH_LIMITS } from './limits.ts';
 import type { Logger } from './logger.ts';
 import { nameActiveSpan, spanForRequest, tracing } from './telemetry.ts';
 import { invalidFromZod } from './validation.ts';
-
-// Apollo's own codes for errors in the operation itself: passed through as they are.
-const OPERATION_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'BAD_REQUEST',
-]);
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   typeDefs: string;

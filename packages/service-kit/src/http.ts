@@ -1,30 +1,24 @@
 // The HTTP bootstrap every process shares: request context and access logs,
-// health and readiness, JSON parsing, and the one place where errors become
-// RFC 9457 problem+json.
+// health and readiness (readiness.ts), JSON parsing, the error handler
+// (http-errors.ts), and listening with a graceful close.
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
-import { ZodError } from 'zod';
 import { type AccessPolicy, authenticate } from './auth.ts';
 import type { Config } from './config.ts';
 import { runWithContext } from './context.ts';
 import { corsPolicy } from './cors.ts';
 import { DEADLINE_HEADER, deadlineFromHeader } from './deadline.ts';
-import { DomainError, Invalid, NotFound, PayloadTooLarge, problemType } from './errors.ts';
+import { NotFound } from './errors.ts';
+import { errorHandler } from './http-errors.ts';
 import type { Logger } from './logger.ts';
 import { requestMetrics, routeOf, serveMetrics } from './metrics.ts';
 import type { OpenApiDocument } from './openapi.ts';
 import { type RateLimitStore, rateLimit } from './rate-limit.ts';
+import { type ReadinessCheck, serveReadiness } from './readiness.ts';
 import { traceFields, traceRequests, tracing } from './telemetry.ts';
-import { invalidFromZod } from './validation.ts';
-
-export interface ReadinessCheck {
-  name: string;
-  /** Resolves when the dependency answers; rejects (or times out) otherwise. */
-  check: () => Promise<unknown>;
-}
 
 export interface HttpAppOptions {
   config: Config;
@@ -41,7 +35,6 @@ export interface HttpAppOptions {
   openApi?: () => OpenApiDocument;
 }
 
-const READINESS_TIMEOUT_MS = 2_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** An Express app with the shared front matter; add routes, then call finishApp. */
@@ -60,16 +53,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.config.service });
   });
-  app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(options.readiness.map((check) => runCheck(check, logger)));
-    const failing = results.filter((r) => !r.ok);
-    res.status(failing.length === 0 ? 200 : 503).json({
-      status: failing.length === 0 ? 'ready' : 'unavailable',
-      service: options.config.service,
-      ...(failing.length > 0 && { reason: failing.map((r) => `${r.name}: ${r.error}`).join('; ') }),
-      checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.error])),
-    });
-  });
+  serveReadiness(app, options.config.service, options.readiness, logger);
   if (options.openApi) serveOpenApi(app, options.openApi);
   if (options.publicFiles) {
     // Before canonicalPath: file names are case-sensitive (hashed asset names).
@@ -166,123 +150,6 @@ function requestContext(config: Config): RequestHandler {
     const authorization = req.headers.authorization;
     const deadline = deadlineFromHeader(req.headers[DEADLINE_HEADER]);
     runWithContext({ requestId, caller: { role, authorization }, deadline }, next);
-  };
-}
-
-async function runCheck(
-  check: ReadinessCheck,
-  logger: Logger,
-): Promise<{ name: string; ok: boolean; error?: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ReadinessTimeout()), READINESS_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([check.check(), timeout]);
-    return { name: check.name, ok: true };
-  } catch (error) {
-    // The log keeps the whole error; the answer, which anyone may read, only the dependency's state.
-    logger.warn({ check: check.name, err: error }, 'readiness check failed');
-    return { name: check.name, ok: false, error: stateOf(error) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-class ReadinessTimeout extends Error {}
-
-/** Network and PostgreSQL error codes, as a state that names no host or address. */
-const STATES: Record<string, string> = {
-  ECONNREFUSED: 'refusing connections',
-  ECONNRESET: 'dropping connections',
-  ETIMEDOUT: 'not answering',
-  EHOSTUNREACH: 'unreachable',
-  ENOTFOUND: 'not found by name',
-  EAI_AGAIN: 'not found by name',
-  P1001: 'unreachable',
-  '28P01': 'refusing the credentials',
-  '28000': 'refusing the credentials',
-  '3D000': 'missing its database',
-  '57P03': 'starting up',
-};
-
-function stateOf(error: unknown): string {
-  if (error instanceof ReadinessTimeout) return `no answer within ${READINESS_TIMEOUT_MS} ms`;
-  // The kit's client names the neighbour and what it did, never where it lives.
-  if (error instanceof DomainError) return error.message;
-  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
-  const known = [code, cause?.code].find((c): c is string => typeof c === 'string' && c in STATES);
-  return known ? (STATES[known] as string) : 'failing';
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  [member: string]: unknown;
-}
-
-export function toProblem(error: DomainError, instance?: string): Problem {
-  return {
-    type: problemType(error),
-    title: error.title,
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    ...(instance && { instance }),
-    ...error.details,
-  };
-}
-
-/** Errors Express and body-parser raise before a route runs: each one a 4xx. */
-function fromHttpError(error: unknown): DomainError | undefined {
-  if (error instanceof ZodError) return invalidFromZod(error);
-  const { type, status, expose, message } = (error ?? {}) as {
-    type?: unknown;
-    status?: unknown;
-    expose?: unknown;
-    message?: unknown;
-  };
-  if (type === 'entity.parse.failed') return new Invalid('Malformed JSON in the request body');
-  if (type === 'entity.too.large') return new PayloadTooLarge('The request body is larger than 1 MiB');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new Invalid('Unsupported body encoding or charset');
-  }
-  // The router could not decode a path parameter (`%E0`, `%zz`): its URIError carries 400, unexposed.
-  if (error instanceof URIError) return new Invalid('The request path holds bad percent-encoding');
-  // Any other failure reading the body (aborted, shorter than its Content-Length, bad gzip).
-  const clientError = expose === true && typeof status === 'number' && status >= 400 && status < 500;
-  if (typeof type === 'string' || clientError) {
-    return new Invalid(`The request body could not be read: ${typeof message === 'string' ? message : type}`);
-  }
-  return undefined;
-}
-
-function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, next) => {
-    if (res.headersSent) return next(error);
-    const known = error instanceof DomainError ? error : fromHttpError(error);
-    if (!known) {
-      logger.error({ err: error }, 'unhandled error');
-      res.status(500).type('application/problem+json').json({
-        type: 'urn:problem:crm-supply:internal',
-        title: 'Internal server error',
-        status: 500,
-        detail: 'The request could not be completed. The error was logged with the request id.',
-        code: 'INTERNAL_SERVER_ERROR',
-        requestId: req.headers['x-request-id'],
-      });
-      return;
-    }
-    if (req.path === '/graphql') {
-      // A GraphQL client reads `errors`, whatever stopped the request before Apollo did.
-      res
-        .status(known.status)
-        .json({ errors: [{ message: known.message, extensions: { code: known.code, ...known.details } }] });
-      return;
-    }
-    res.status(known.status).type('application/problem+json').json(toProblem(known, req.originalUrl));
   };
 }
 

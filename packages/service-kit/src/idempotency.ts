@@ -11,11 +11,10 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { reviveProblem } from './client.ts';
 import { currentContext } from './context.ts';
 import { type Database, inTransaction, type Transaction } from './database.ts';
 import { Conflict, DomainError, Unprocessable } from './errors.ts';
-import { toProblem } from './http.ts';
+import { reviveProblem, toProblem } from './problem.ts';
 import { parse } from './validation.ts';
 
 /** The one caller of a setup without API keys. */
@@ -67,13 +66,13 @@ export function replayedError(status: number, body: unknown): DomainError {
   return reviveProblem(status, body) ?? new Conflict('The first request with this Idempotency-Key failed');
 }
 
-interface Answer {
+interface StoredResponse {
   status: number;
   /** The answer's JSON text, as it was first given. */
   body: string;
 }
 
-type Outcome<T> = { result: T } | { error: DomainError } | { replay: Answer };
+type Outcome<T> = { result: T } | { error: DomainError } | { replay: StoredResponse };
 
 /**
  * Keyed writes of one scope (e.g. 'customers'). `successStatus` is the status
@@ -90,7 +89,7 @@ export function idempotentWrites(db: Database, scope: string, successStatus: num
     const id = { caller: keyOwner(), key, hash: requestHash(input) };
     const outcome: Outcome<T> = await inTransaction(db, async (tx) => {
       await expireSome(tx);
-      if (!(await claim(tx, id))) return { replay: await answerOf(tx, id) };
+      if (!(await claim(tx, id))) return { replay: await storedResponseOf(tx, id) };
       const done = await attempt(tx, effect);
       const answer =
         'result' in done
@@ -120,7 +119,7 @@ export function idempotentWrites(db: Database, scope: string, successStatus: num
   }
 
   /** The kept answer; a different body under the key is refused. */
-  async function answerOf(tx: Transaction, id: { caller: string; key: string; hash: string }) {
+  async function storedResponseOf(tx: Transaction, id: { caller: string; key: string; hash: string }) {
     const [row] = await tx.$queryRaw<Array<{ requestHash: string; status: number; body: string }>>`
       SELECT request_hash AS "requestHash", response_status AS status, response_body::text AS body
       FROM idempotent_requests WHERE scope = ${scope} AND caller = ${id.caller} AND key = ${id.key}`;

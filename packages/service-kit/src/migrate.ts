@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from './logger.ts';
+import { DATABASE_ROLES } from './processes.ts';
 
 const DOCS = new URL('../../../docs/', import.meta.url);
 const SAMPLE_DATA_MARKER = /^-- sample-data:.*$/m;
@@ -82,19 +83,6 @@ export interface Login {
   password: string;
 }
 
-/**
- * Lets each service role (created without LOGIN by the schema) log in with its
- * password: the embedded runner and the tests do this with local passwords.
- */
-/** The roles docs/db-schema.sql grants tables to: one per process that opens the database. */
-export const DATABASE_ROLES = [
-  'crm_api',
-  'inventory_service',
-  'logistics_service',
-  'order_service',
-  'gateway',
-];
-
 /** The logins a deployment gives as `<ROLE>_DB_PASSWORD` variables (compose's .env, a Kubernetes Secret). */
 export function loginsFromEnv(env: Record<string, string | undefined>): Login[] {
   return DATABASE_ROLES.flatMap((role) => {
@@ -103,6 +91,10 @@ export function loginsFromEnv(env: Record<string, string | undefined>): Login[] 
   });
 }
 
+/**
+ * Lets each service role (created without LOGIN by the schema) log in with its
+ * password: the embedded runner and the tests do this with local passwords.
+ */
 export async function enableLogins(databaseUrl: string, logins: Login[]): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
@@ -124,6 +116,32 @@ export function loginUrl(databaseUrl: string, login: Login): string {
   url.username = encodeURIComponent(login.role);
   url.password = encodeURIComponent(login.password);
   return url.toString();
+}
+
+/** The same server's URL for another database. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Creates the URL's database on its server when it is not there; true when it did. */
+export async function createDatabaseIfMissing(url: string): Promise<boolean> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: databaseUrl(url, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    return true;
+  } finally {
+    await admin.end();
+  }
 }
 
 async function inTransaction(client: pg.Client, work: () => Promise<void>): Promise<void> {

@@ -10,6 +10,7 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { idempotencyKeySchema } from './idempotency.ts';
+import { defaultPortOf, type ServiceName } from './processes.ts';
 import { idSchema } from './validation.ts';
 
 // The registry names schemas with .openapi(); schemas made before this carry their metadata with .meta().
@@ -84,7 +85,8 @@ export function json(schema: z.ZodType, description = 'JSON') {
   return { description, content: { 'application/json': { schema } } };
 }
 
-export function serviceDocs(info: { title: string; description: string; port: number }): ServiceDocs {
+/** A service's OpenAPI document; its title is the service's name, which gives its local URL. */
+export function serviceDocs(info: { title: ServiceName; description: string }): ServiceDocs {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
@@ -109,7 +111,9 @@ export function serviceDocs(info: { title: string; description: string; port: nu
     document: (version = '3.1') => {
       const config = {
         info: { title: info.title, version: '1.0.0', description: info.description },
-        servers: [{ url: `http://localhost:${info.port}`, description: 'A local run (npm start)' }],
+        servers: [
+          { url: `http://localhost:${defaultPortOf(info.title)}`, description: 'A local run (npm start)' },
+        ],
         security: [{ apiKey: [] }],
       };
       return version === '3.1'

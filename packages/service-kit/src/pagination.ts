@@ -21,6 +21,29 @@ export const limitSchema = z.coerce
 /** `limit` and `cursor` of a REST list; extend with the list's filters. */
 export const listQuerySchema = z.object({ limit: limitSchema, cursor: z.string().optional() }).strict();
 
+/** `first` and `after` of a GraphQL connection field; extend with the field's filters. */
+export const connectionArgsSchema = z.object({ first: limitSchema, after: z.string().nullish() });
+
+/**
+ * What a list's domain function takes: how many, and after which id. Each
+ * transport decodes its own form at its edge, so a bad cursor is reported
+ * under the name its caller sent it as.
+ */
+export interface PageRequest {
+  limit: number;
+  after?: number | undefined;
+}
+
+/** A REST list's `limit` and `cursor`: a bad cursor is Invalid naming `cursor`. */
+export function pageOfQuery(query: { limit: number; cursor?: string | undefined }): PageRequest {
+  return { limit: query.limit, after: decodeCursor(query.cursor, 'cursor') };
+}
+
+/** A GraphQL connection's `first` and `after`: a bad cursor is Invalid naming `after`. */
+export function pageOfConnection(args: { first: number; after?: string | null | undefined }): PageRequest {
+  return { limit: args.first, after: decodeCursor(args.after, 'after') };
+}
+
 const PREFIX = 'c1.';
 
 export function encodeCursor(lastId: number): string {
@@ -28,7 +51,10 @@ export function encodeCursor(lastId: number): string {
 }
 
 /** The id a cursor stands after; a token this system did not issue is Invalid. */
-export function decodeCursor(cursor: string | null | undefined, field = 'cursor'): number | undefined {
+export function decodeCursor(
+  cursor: string | null | undefined,
+  field: 'cursor' | 'after' = 'cursor',
+): number | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   const text = cursor.startsWith(PREFIX)
     ? Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString()

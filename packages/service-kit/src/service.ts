@@ -8,6 +8,7 @@ import { listen } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { enableLogins, loginsFromEnv, migrate } from './migrate.ts';
 import { exitOnCrash, loadConfigOrExit, onShutdown } from './process.ts';
+import { defaultPortOf, type ServiceName } from './processes.ts';
 import { startTracing } from './telemetry.ts';
 
 export interface ServiceDeps {
@@ -25,13 +26,12 @@ export interface BuiltService {
 }
 
 export interface ServiceSpec {
-  name: string;
-  defaultPort: number;
+  name: ServiceName;
   build: (deps: ServiceDeps) => Promise<BuiltService>;
 }
 
 export async function runService(spec: ServiceSpec): Promise<void> {
-  const config = loadConfigOrExit(spec.name, spec.defaultPort);
+  const config = loadConfigOrExit(spec.name, defaultPortOf(spec.name));
   const stopTracing = await startTracing(spec.name);
   const logger = createLogger(spec.name, config.logLevel);
   exitOnCrash(logger);

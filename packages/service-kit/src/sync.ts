@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { type Database, Prisma } from './database.ts';
 import { Invalid } from './errors.ts';
-import { listQuerySchema, type Page } from './pagination.ts';
+import { inIdOrder } from './lists.ts';
+import { decodeCursor, listQuerySchema, type Page, type PageRequest } from './pagination.ts';
 
 /** `updatedSince` (inclusive) and `sort` beside a list's `limit` and `cursor`. */
 export const syncQuerySchema = listQuerySchema.extend({
@@ -16,6 +17,16 @@ export const syncQuerySchema = listQuerySchema.extend({
   sort: z.enum(['id', 'updatedAt'], { error: 'must be id or updatedAt' }).default('id'),
 });
 export type SyncQuery = z.output<typeof syncQuerySchema>;
+
+/**
+ * A sync list's query as its domain takes it: with sort=id its cursor decoded
+ * here, at the transport's edge, into `after`; a sort=updatedAt cursor stays
+ * whole, for updatedPage.
+ */
+export function syncPageOf<Q extends SyncQuery>(query: Q): Q & PageRequest {
+  if (query.sort === 'updatedAt') return query;
+  return { ...query, cursor: undefined, after: decodeCursor(query.cursor, 'cursor') };
+}
 
 interface SyncPosition {
   /** The last row's updated_at, microseconds since the epoch. */
@@ -88,6 +99,5 @@ export async function updatedPage(
 
 /** Rows read by id, put back in the page's order. */
 export function inPageOrder<T extends { id: number }>(ids: number[], rows: T[]): T[] {
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
+  return inIdOrder(ids, rows, (row) => row).filter((row): row is T => row !== null);
 }

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { sqlState } from '@supply/service-kit/database';
 import { createLogger } from '@supply/service-kit/logger';
-import { type MigrateResult, migrate } from '@supply/service-kit/migrate';
-import { adminQuery, createTestDatabase, databaseUrl, quoteIdent } from '@supply/test-support/database';
+import { databaseUrl, type MigrateResult, migrate, quoteIdent } from '@supply/service-kit/migrate';
+import { adminQuery, createTestDatabase } from '@supply/test-support/database';
 import pg from 'pg';
 
 const logger = createLogger('test', 'silent');

@@ -4,6 +4,7 @@
 // tests below also prove the database refuses what it promises to refuse.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getDMMF } from '@prisma/get-dmmf';
 import {
   type Database,
   openDatabase,
@@ -21,9 +22,12 @@ const logger = createLogger('test', 'silent');
 
 // ---------------------------------------------------------------------------
 // The Prisma side: the generated client's runtime data model (which models,
-// tables, fields and columns the client really uses) completed by a reader of
-// schema.prisma for what the runtime model leaves out (optionality, @db native
-// types, ids, uniques, relations). A test below proves the two agree.
+// tables, fields and columns the client really uses) completed by Prisma's own
+// reading of schema.prisma (getDMMF) for what the runtime model leaves out
+// (optionality, @db native types, ids, uniques, relations). A test below
+// proves the two agree. No tool here compares a schema with a database
+// (`prisma migrate diff` needs the schema engine binary), so that comparison
+// is the one written below.
 
 interface PrismaField {
   name: string;
@@ -55,72 +59,55 @@ interface PrismaModel {
   relations: PrismaRelation[];
 }
 
-/** Strips a `//` comment that is not inside a string literal. */
-function stripComment(line: string): string {
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (char === '"' && line[i - 1] !== '\\') inString = !inString;
-    if (!inString && char === '/' && line[i + 1] === '/') return line.slice(0, i);
-  }
-  return line;
+/** The models of schema.prisma as Prisma's own schema reader (getDMMF) sees them. */
+function readPrismaSchema(text: string): PrismaModel[] {
+  const dmmf = getDMMF({ datamodel: text });
+  if ('reason' in dmmf) throw new Error(`schema.prisma: ${dmmf.reason}`);
+  return dmmf.datamodel.models.map((model) => {
+    const scalars = model.fields.filter((field) => field.kind !== 'object');
+    return {
+      name: model.name,
+      table: model.dbName ?? model.name,
+      fields: scalars.map((field) => ({
+        name: field.name,
+        column: field.dbName ?? field.name,
+        type: field.type,
+        list: field.isList,
+        optional: !field.isRequired,
+        ...(field.nativeType
+          ? { nativeType: { name: field.nativeType[0], args: [...field.nativeType[1]] } }
+          : {}),
+        autoincrement: isAutoincrement(field.default),
+      })),
+      id: model.primaryKey
+        ? [...model.primaryKey.fields]
+        : scalars.filter((field) => field.isId).map((field) => field.name),
+      uniques: [
+        ...scalars.filter((field) => field.isUnique).map((field) => [field.name]),
+        ...model.uniqueFields.map((fields) => [...fields]),
+      ],
+      relations: model.fields.flatMap((field) =>
+        field.kind === 'object' && field.relationFromFields?.length
+          ? [
+              {
+                model: field.type,
+                fields: [...field.relationFromFields],
+                references: [...(field.relationToFields ?? [])],
+                // Prisma's defaults when the action is not written out.
+                onDelete: field.relationOnDelete ?? (field.isRequired ? 'Restrict' : 'SetNull'),
+                onUpdate: field.relationOnUpdate ?? 'Cascade',
+              },
+            ]
+          : [],
+      ),
+    };
+  });
 }
 
-const list = (raw: string | undefined): string[] =>
-  (raw ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-
-/** A small reader of schema.prisma: models, fields and the attributes the mapping check needs. */
-function readPrismaSchema(text: string): PrismaModel[] {
-  const blocks = [...text.matchAll(/^model\s+(\w+)\s*\{([\s\S]*?)^\}/gm)];
-  const modelNames = new Set(blocks.map((block) => block[1]!));
-  return blocks.map(([, name, body]) => {
-    const model: PrismaModel = { name: name!, table: name!, fields: [], id: [], uniques: [], relations: [] };
-    for (const rawLine of body!.split('\n')) {
-      const line = stripComment(rawLine).trim();
-      if (line === '') continue;
-      const block = /^@@(\w+)\((.*)\)$/.exec(line);
-      if (block) {
-        const [, attribute, args] = block;
-        const fields = list(/^\[([^\]]*)\]/.exec(args!)?.[1]);
-        if (attribute === 'map') model.table = /^"([^"]+)"/.exec(args!)![1]!;
-        if (attribute === 'id') model.id = fields;
-        if (attribute === 'unique') model.uniques.push(fields);
-        continue;
-      }
-      const field = /^(\w+)\s+(\w+)(\[\])?(\?)?\s*(.*)$/.exec(line);
-      if (!field) throw new Error(`schema.prisma: cannot read line "${line}" of model ${name}`);
-      const [, fieldName, type, isList, optional, attributes = ''] = field;
-      if (modelNames.has(type!)) {
-        const relation = /@relation\(([^)]*)\)/.exec(attributes)?.[1];
-        if (isList || !relation || !/fields:/.test(relation)) continue; // the back side of a relation
-        model.relations.push({
-          model: type!,
-          fields: list(/fields:\s*\[([^\]]*)\]/.exec(relation)?.[1]),
-          references: list(/references:\s*\[([^\]]*)\]/.exec(relation)?.[1]),
-          // Prisma's defaults when the action is not written out.
-          onDelete: /onDelete:\s*(\w+)/.exec(relation)?.[1] ?? (optional ? 'SetNull' : 'Restrict'),
-          onUpdate: /onUpdate:\s*(\w+)/.exec(relation)?.[1] ?? 'Cascade',
-        });
-        continue;
-      }
-      const native = /@db\.(\w+)(?:\(([^)]*)\))?/.exec(attributes);
-      model.fields.push({
-        name: fieldName!,
-        column: /@map\("([^"]+)"\)/.exec(attributes)?.[1] ?? fieldName!,
-        type: type!,
-        list: isList !== undefined,
-        optional: optional === '?',
-        ...(native ? { nativeType: { name: native[1]!, args: list(native[2]) } } : {}),
-        autoincrement: /@default\(autoincrement\(\)\)/.test(attributes),
-      });
-      if (/@id\b/.test(attributes)) model.id = [fieldName!];
-      if (/@unique\b/.test(attributes)) model.uniques.push([fieldName!]);
-    }
-    return model;
-  });
+function isAutoincrement(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'autoincrement'
+  );
 }
 
 interface RuntimeField {

@@ -1,17 +1,8 @@
 // Databases for tests: each test file gets its own copy of the run's
 // template, so files run in parallel without seeing each other's rows.
 import { randomBytes } from 'node:crypto';
+import { databaseUrl, quoteIdent } from '@supply/service-kit/migrate';
 import pg from 'pg';
-
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
   url: string,

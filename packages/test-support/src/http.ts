@@ -22,3 +22,12 @@ export async function graphql(
   const response = await httpClient(baseURL, headers).post('/graphql', { query, variables });
   return { status: response.status, body: response.data as { data?: any; errors?: any } };
 }
+
+/** How every service reports a connection's `after` it did not issue: one shape, named as sent. */
+export const BAD_AFTER_ERROR = {
+  message: 'after is not a cursor issued by this service',
+  extensions: {
+    code: 'BAD_USER_INPUT',
+    errors: [{ field: 'after', message: 'is not a cursor issued by this service' }],
+  },
+};

@@ -1,26 +1,8 @@
-// Network pieces for tests, the runner and the benchmark: a free port, a
-// server that accepts connections and never answers (a hung dependency), and
-// a bounded wait.
+// Network pieces for tests: a free port (the runner's own), a server that
+// accepts connections and never answers (a hung dependency), and a bounded wait.
 import { createServer, type Server, type Socket } from 'node:net';
 
-// Ports that browsers and fetch refuse (WHATWG "bad ports") within reach of the OS's range.
-const BAD_PORTS = new Set([6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080]);
-
-/** A port that is free now (the OS picks it), never one that fetch refuses. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.unref();
-      server.on('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (!BAD_PORTS.has(port)) return port;
-  }
-}
+export { freePort } from '../../../scripts/ports.ts';
 
 export interface HungServer {
   url: string;

@@ -5,6 +5,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SERVICES } from '@supply/service-kit/processes';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { AxiosResponse } from 'axios';
@@ -95,7 +96,7 @@ export function validateAnswer(response: AxiosResponse): void {
 
 /** Every documented operation of every service, as `service METHOD /path`. */
 export function documentedOperations(): string[] {
-  return ['crm-api', 'inventory-service', 'logistics-service', 'order-service'].flatMap((service) =>
+  return SERVICES.map((service) => service.name).flatMap((service) =>
     Object.entries(documentOf(service).paths).flatMap(([template, item]) =>
       Object.keys(item).map((method) => `${service} ${method.toUpperCase()} ${template}`),
     ),

@@ -4,11 +4,17 @@
 // dashboard is built here too, when stale.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { enableLogins, migrate } from '@supply/service-kit/migrate';
+import {
+  createDatabaseIfMissing,
+  databaseUrl,
+  enableLogins,
+  migrate,
+  quoteIdent,
+} from '@supply/service-kit/migrate';
 import { buildDashboardIfStale } from '../../../scripts/dashboard.ts';
 import { type EmbeddedDb, startEmbeddedDb } from '../../../scripts/embedded-db.ts';
 import { LOCAL_LOGINS } from '../../../scripts/services.ts';
-import { adminQuery, databaseUrl, quoteIdent } from './database.ts';
+import { adminQuery } from './database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -40,9 +46,9 @@ export async function setupTestRun(): Promise<void> {
     });
     serverUrl = embedded.serverUrl;
   }
-  const template = `${prefix}_template`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${quoteIdent(template)}`);
-  await migrate({ databaseUrl: databaseUrl(serverUrl, template), logger: { info: () => {} } });
+  const template = databaseUrl(serverUrl, `${prefix}_template`);
+  await createDatabaseIfMissing(template);
+  await migrate({ databaseUrl: template, logger: { info: () => {} } });
   // Services under test connect as their own roles, as in production.
   await enableLogins(serverUrl, LOCAL_LOGINS);
   globalThis.__testRun = { embedded, serverUrl, prefix };

@@ -1,5 +1,7 @@
 // The customer domain: the only place that knows how customers are stored
 // and what makes one valid. REST routes and GraphQL resolvers both call it.
+
+import { addressColumns, addressOf } from '@supply/service-kit/address';
 import {
   type Database,
   Prisma,
@@ -11,7 +13,8 @@ import {
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Customer as CustomerRow } from '@supply/service-kit/generated/prisma/client';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { inIdOrder } from '@supply/service-kit/lists';
+import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import { type AddressInput, addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
@@ -64,11 +67,11 @@ export const updateCustomerInput = z
   });
 export type UpdateCustomerInput = z.output<typeof updateCustomerInput>;
 
-export interface CustomerFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>> {
+export interface CustomerFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>>, PageRequest {
   email?: string | undefined;
   search?: string | undefined;
-  limit: number;
-  cursor?: string | null | undefined;
+  /** A sort=updatedAt cursor (sync.ts); with sort=id the page starts `after` an id. */
+  cursor?: string | undefined;
 }
 
 /** The conditions of a list's filters, beside the cursor's. */
@@ -93,30 +96,15 @@ const CUSTOMER_COLUMNS = Prisma.sql`
 const CUSTOMER_BY_ID: Statement = { text: `SELECT ${CUSTOMER_COLUMNS.text} FROM customers WHERE id = $1` };
 
 export function toCustomer(row: CustomerRow): Customer {
-  const { addressLine1, addressCity, addressPostalCode, addressCountry } = row;
   return {
     id: row.id,
     name: row.name,
     email: row.email,
     phone: row.phone,
     company: row.company,
-    address:
-      addressLine1 && addressCity && addressPostalCode && addressCountry
-        ? { line1: addressLine1, city: addressCity, postalCode: addressPostalCode, country: addressCountry }
-        : null,
+    address: addressOf(row, 'address'),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-  };
-}
-
-/** Column values for an address; null clears it, undefined leaves it alone. */
-function addressColumns(address: Address | null | undefined) {
-  if (address === undefined) return {};
-  return {
-    addressLine1: address?.line1 ?? null,
-    addressCity: address?.city ?? null,
-    addressPostalCode: address?.postalCode ?? null,
-    addressCountry: address?.country ?? null,
   };
 }
 
@@ -135,7 +123,7 @@ async function insertCustomer(tx: Transaction, input: CreateCustomerInput): Prom
         email: input.email,
         phone: input.phone ?? null,
         company: input.company ?? null,
-        ...addressColumns(input.address ?? null),
+        ...addressColumns(input.address ?? null, 'address'),
       },
     })
     .catch((error: unknown) => duplicateEmail(error, input.email));
@@ -149,8 +137,7 @@ export function customersDomain(db: Database) {
     /** The customers with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<Customer | null>> {
       const rows = await prisma.customer.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, toCustomer(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return inIdOrder(ids, rows, toCustomer);
     },
 
     async get(id: number): Promise<Customer> {
@@ -167,7 +154,10 @@ export function customersDomain(db: Database) {
     async update(id: number, input: UpdateCustomerInput): Promise<Customer> {
       const { address, ...fields } = input;
       const rows = await prisma.customer
-        .updateManyAndReturn({ where: { id }, data: { ...fields, ...addressColumns(address) } })
+        .updateManyAndReturn({
+          where: { id },
+          data: { ...fields, ...(address !== undefined && addressColumns(address, 'address')) },
+        })
         .catch((error: unknown) => duplicateEmail(error, input.email));
       const row = rows[0];
       if (!row) throw new NotFound(`Customer ${id} does not exist`);
@@ -181,15 +171,11 @@ export function customersDomain(db: Database) {
     async list(filter: CustomerFilter): Promise<Page<Customer>> {
       const conditions = filterConditions(filter);
       if (filter.sort === 'updatedAt') {
-        const page = await updatedPage(db, 'customers', conditions, {
-          ...filter,
-          cursor: filter.cursor ?? undefined,
-        });
+        const page = await updatedPage(db, 'customers', conditions, filter);
         const rows = await prisma.customer.findMany({ where: { id: { in: page.items } } });
         return { items: inPageOrder(page.items, rows).map(toCustomer), nextCursor: page.nextCursor };
       }
-      const after = decodeCursor(filter.cursor);
-      if (after !== undefined) conditions.push(Prisma.sql`id > ${after}`);
+      if (filter.after !== undefined) conditions.push(Prisma.sql`id > ${filter.after}`);
       if (filter.updatedSince) conditions.push(Prisma.sql`updated_at >= ${filter.updatedSince}`);
       const rows = await prisma.$queryRaw<CustomerRow[]>`
         SELECT ${CUSTOMER_COLUMNS} FROM customers

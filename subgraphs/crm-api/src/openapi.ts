@@ -22,7 +22,6 @@ const id = idParams('id');
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'crm-api',
-    port: 3000,
     description:
       "The CRM's door: customers, and orders placed and read on their behalf (order-service holds them).",
   });

@@ -2,7 +2,7 @@
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
 import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
-import { limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
@@ -13,9 +13,7 @@ export interface Context {
   loaders: Loaders;
 }
 
-const customersArgs = z.object({
-  first: limitSchema,
-  after: z.string().nullish(),
+const customersArgs = connectionArgsSchema.extend({
   search: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').nullish(),
 });
 
@@ -26,9 +24,9 @@ export const resolvers = {
   Query: {
     customer: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.customer.load(parseId(args.id)),
     customers: async (_: unknown, args: unknown, ctx: Context) => {
-      const { first, after, search } = parse(customersArgs, args);
+      const { search, ...page } = parse(customersArgs, args);
       return toConnection(
-        await ctx.customers.list({ limit: first, cursor: after, search: search ?? undefined }),
+        await ctx.customers.list({ ...pageOfConnection(page), search: search ?? undefined }),
       );
     },
   },

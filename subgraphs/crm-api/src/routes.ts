@@ -1,7 +1,7 @@
 // REST -> domain calls, nothing more.
 import { randomUUID } from 'node:crypto';
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { syncQuerySchema } from '@supply/service-kit/sync';
+import { syncPageOf, syncQuerySchema } from '@supply/service-kit/sync';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDo
   const router = Router();
 
   router.get('/customers', async (req, res) => {
-    res.json(await customers.list(parse(customerListQuery, req.query)));
+    res.json(await customers.list(syncPageOf(parse(customerListQuery, req.query))));
   });
 
   router.post('/customers', async (req, res) => {

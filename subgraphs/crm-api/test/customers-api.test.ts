@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
-import { graphql, httpClient } from '@supply/test-support/http';
+import { BAD_AFTER_ERROR, graphql, httpClient } from '@supply/test-support/http';
 import { BACKGROUND_SQL, type StartedService, startService } from '@supply/test-support/services';
 import type { AxiosInstance } from 'axios';
 import { buildApp } from '../src/app.ts';
@@ -233,6 +233,11 @@ describe('GraphQL', () => {
     });
     const badPage = await graphql(crm.url, '{ customers(first: 500) { edges { cursor } } }');
     expect(badPage.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('reports an `after` it did not issue as BAD_USER_INPUT naming `after`, as every service does', async () => {
+    const { body } = await graphql(crm.url, '{ customers(after: "c1.bogus") { edges { cursor } } }');
+    expect(body.errors).toEqual([expect.objectContaining(BAD_AFTER_ERROR)]);
   });
 
   it('resolves 50 Customer references with one SQL statement', async () => {

@@ -3,7 +3,7 @@
 import { type Database, Prisma, type Statement, type Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
-import { type Page, toPage } from '@supply/service-kit/pagination';
+import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 
 export const quantitySchema = z.int32('must be a whole number').min(0, 'must be 0 or more');
@@ -40,8 +40,6 @@ export interface StockItem {
 }
 
 export interface ProductFilter {
-  /** Only products with an id above this one (the decoded cursor). */
-  after?: number | undefined;
   /** true: some warehouse's available stock is at or below its reorder point; false: none is. */
   lowStock?: boolean | undefined;
   sku?: string | undefined;
@@ -103,9 +101,9 @@ export function readProducts(db: Transaction, conditions: Prisma.Sql[], limit?: 
 export async function findProducts(
   db: Transaction,
   filter: ProductFilter,
-  limit: number,
+  page: PageRequest,
 ): Promise<Page<Product>> {
-  const conditions = [Prisma.sql`p.id > ${filter.after ?? 0}`];
+  const conditions = [Prisma.sql`p.id > ${page.after ?? 0}`];
   if (filter.lowStock !== undefined) {
     // Low stock is per warehouse: plenty in one does not hide a shortage in another.
     const low = Prisma.sql`EXISTS (SELECT 1 FROM warehouse_stock s WHERE s.product_id = p.id
@@ -113,8 +111,8 @@ export async function findProducts(
     conditions.push(filter.lowStock ? low : Prisma.sql`NOT ${low}`);
   }
   if (filter.sku !== undefined) conditions.push(Prisma.sql`p.sku = ${filter.sku}`);
-  const rows = await readProducts(db, conditions, limit + 1);
-  return toPage(rows.map(toProduct), limit);
+  const rows = await readProducts(db, conditions, page.limit + 1);
+  return toPage(rows.map(toProduct), page.limit);
 }
 
 export const productNotFound = (productId: number) => new NotFound(`Product ${productId} does not exist`);
@@ -140,8 +138,8 @@ export async function getLevel(db: Database, productId: number): Promise<StockLe
 export async function listLevels(
   db: Database,
   filter: ProductFilter,
-  limit: number,
+  page: PageRequest,
 ): Promise<Page<StockLevel>> {
-  const page = await findProducts(db.prisma, filter, limit);
-  return { items: page.items.map((product) => product.inventory), nextCursor: page.nextCursor };
+  const products = await findProducts(db.prisma, filter, page);
+  return { items: products.items.map((product) => product.inventory), nextCursor: products.nextCursor };
 }

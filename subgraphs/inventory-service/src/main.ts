@@ -1,4 +1,4 @@
 import { runService } from '@supply/service-kit/service';
 import { buildApp } from './app.ts';
 
-await runService({ name: 'inventory-service', defaultPort: 4000, build: buildApp });
+await runService({ name: 'inventory-service', build: buildApp });

@@ -113,7 +113,6 @@ function schemas(docs: ReturnType<typeof serviceDocs>) {
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'inventory-service',
-    port: 4000,
     description: 'Products, their stock levels, and the reservations that hold stock for orders.',
   });
   const { level, product, reservation, warehouse, transfer } = schemas(docs);

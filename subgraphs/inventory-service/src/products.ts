@@ -1,9 +1,11 @@
 // The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
-import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
+
+import { type Database, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import type { Page } from '@supply/service-kit/pagination';
+import { inIdOrder } from '@supply/service-kit/lists';
+import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
   findProducts,
@@ -47,8 +49,8 @@ export function productsDomain(db: Database) {
       creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
     get: (id: number) => getProduct(db, id),
     getMany: (ids: readonly number[]) => getProducts(db, ids),
-    list: (filter: ProductFilter, limit: number): Promise<Page<Product>> =>
-      findProducts(db.prisma, filter, limit),
+    list: (filter: ProductFilter, page: PageRequest): Promise<Page<Product>> =>
+      findProducts(db.prisma, filter, page),
   };
 }
 
@@ -60,7 +62,7 @@ async function createProduct(tx: Transaction, input: ProductInput): Promise<Prod
     new Conflict(`A product with sku ${input.sku} already exists`, {
       errors: [{ field: 'sku', message: 'is already taken' }],
     });
-  return refusing({ unique: duplicate }, async () => {
+  return mapViolations({ unique: duplicate }, async () => {
     const [product] = await tx.$queryRaw<Array<{ id: number }>>`
       WITH p AS (
         INSERT INTO products (sku, name, unit_price_cents, currency, weight_grams)
@@ -89,6 +91,5 @@ async function getProduct(db: Database, id: number): Promise<Product> {
 /** The products with these ids, in the same order, null where none exists: one statement for all. */
 async function getProducts(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
   const rows = await readProducts(db.prisma, [Prisma.sql`p.id = ANY(${[...ids]}::int[])`]);
-  const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return inIdOrder(ids, rows, toProduct);
 }

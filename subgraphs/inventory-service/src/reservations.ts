@@ -1,10 +1,12 @@
 // Reservations: stock held for an order, all of its lines or none. One per
 // order: its primary key decides who does the work when repeats race. It
 // moves from reserved to released (stock back) or committed (goods left).
+
 import type { Database } from '@supply/service-kit/database';
-import { inTransaction, refusing, type Transaction } from '@supply/service-kit/database';
+import { inTransaction, mapViolations, type Transaction } from '@supply/service-kit/database';
 import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
+import { mergeByProduct } from '@supply/service-kit/lists';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
@@ -61,7 +63,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   const { orderId } = input;
   const items = mergeItems(input.items);
   const orderMissing = () => new NotFound(`Order ${orderId} does not exist`);
-  return refusing({ foreignKey: orderMissing }, () =>
+  return mapViolations({ foreignKey: orderMissing }, () =>
     inTransaction(db, async (tx) => {
       // Claiming the order first makes a concurrent repeat wait on the primary
       // key until this transaction ends, then read what it left. The order's row is
@@ -72,7 +74,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
         WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
         ON CONFLICT (order_id) DO NOTHING
         RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
-      if (!claimed) return answerRepeat(tx, orderId, items);
+      if (!claimed) return respondToRepeat(tx, orderId, items);
       const allocations = await holdStock(tx, items, input.destinationCountry);
       await tx.reservationItem.createMany({ data: items.map((item) => ({ orderId, ...item })) });
       await tx.reservationAllocation.createMany({ data: allocations.map((a) => ({ orderId, ...a })) });
@@ -81,13 +83,9 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   );
 }
 
-/** One line per product, the quantities of a repeated product summed, in product id order. */
+/** One line per product (mergeByProduct), each within MAX_QUANTITY once summed. */
 function mergeItems(items: StockItem[]): StockItem[] {
-  const totals = new Map<number, number>();
-  for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
-  const merged = [...totals]
-    .sort(([a], [b]) => a - b)
-    .map(([productId, quantity]) => ({ productId, quantity }));
+  const merged = mergeByProduct(items);
   const tooMany = merged.find((item) => item.quantity > MAX_QUANTITY);
   if (tooMany) {
     const message = `the quantities of product ${tooMany.productId} add up to more than ${MAX_QUANTITY}`;
@@ -96,7 +94,7 @@ function mergeItems(items: StockItem[]): StockItem[] {
   return merged;
 }
 
-async function answerRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
+async function respondToRepeat(tx: Transaction, orderId: number, items: StockItem[]): Promise<Reservation> {
   const existing = await findReservation(tx, orderId);
   if (!existing) {
     const [order] = await tx.$queryRaw<Array<{ status: string | null }>>`
@@ -123,7 +121,7 @@ async function getReservation(db: Database, orderId: number): Promise<Reservatio
 
 /** Gives the stock back; releasing twice, or what was never reserved, changes nothing. */
 async function release(db: Database, orderId: number): Promise<void> {
-  await refusing({}, () =>
+  await mapViolations(() =>
     inTransaction(db, async (tx) => {
       const reservation = await lockReservation(tx, orderId);
       if (!reservation || reservation.status === 'released') return;
@@ -138,7 +136,7 @@ async function release(db: Database, orderId: number): Promise<void> {
 
 /** The goods left: on hand and reserved both drop. Committing twice changes nothing. */
 async function commit(db: Database, orderId: number): Promise<Reservation> {
-  return refusing({}, () =>
+  return mapViolations(() =>
     inTransaction(db, async (tx) => {
       const reservation = await lockReservation(tx, orderId);
       if (!reservation) throw new NotFound(`Order ${orderId} has no reservation`);

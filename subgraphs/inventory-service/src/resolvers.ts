@@ -2,7 +2,7 @@
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
 import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
-import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { locationSchema, quantitySchema, type WarehouseLevel } from './inventory.ts';
@@ -18,11 +18,7 @@ export interface Context {
   warehouses: WarehousesDomain;
 }
 
-const productsArgs = z.object({
-  first: limitSchema,
-  after: z.string().nullish(),
-  lowStockOnly: z.boolean().nullish(),
-});
+const productsArgs = connectionArgsSchema.extend({ lowStockOnly: z.boolean().nullish() });
 
 const setStockArgs = z.object({
   productId: idSchema,
@@ -49,9 +45,9 @@ export const resolvers = {
   Query: {
     product: (_: unknown, args: { id: unknown }, ctx: Context) => ctx.loaders.product.load(parseId(args.id)),
     products: async (_: unknown, args: unknown, ctx: Context) => {
-      const { first, after, lowStockOnly } = parse(productsArgs, args);
-      const filter = { after: decodeCursor(after, 'after'), lowStock: lowStockOnly ? true : undefined };
-      return toConnection(await ctx.products.list(filter, first));
+      const { lowStockOnly, ...page } = parse(productsArgs, args);
+      const filter = { lowStock: lowStockOnly ? true : undefined };
+      return toConnection(await ctx.products.list(filter, pageOfConnection(page)));
     },
     warehouses: (_: unknown, _args: unknown, ctx: Context) => ctx.warehouses.list(),
     warehouse: (_: unknown, args: { id: unknown }, ctx: Context) =>

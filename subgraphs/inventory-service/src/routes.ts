@@ -1,7 +1,7 @@
 // REST -> domain calls, nothing more.
 import { type AccessPolicy, defaultPolicy } from '@supply/service-kit/auth';
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { decodeCursor, listQuerySchema } from '@supply/service-kit/pagination';
+import { listQuerySchema, pageOfQuery } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import { type Response, Router } from 'express';
 import { z } from 'zod';
@@ -23,7 +23,8 @@ export interface Domains {
  * them, follow the kit's default. Policies see the path lowercased.
  */
 export const access: AccessPolicy = (req) => {
-  if (/^\/inventory\/reservations(\/|$)/i.test(req.path)) return 'admin';
+  // The kit hands policies the canonical path: lower case, no trailing slash.
+  if (/^\/inventory\/reservations(\/|$)/.test(req.path)) return 'admin';
   return defaultPolicy(req);
 };
 
@@ -75,7 +76,7 @@ function productRoutes(router: Router, products: ProductsDomain): void {
   });
   router.get('/products', async (req, res) => {
     const { limit, cursor, ...filter } = parse(productListQuery, req.query);
-    res.json(await products.list({ ...filter, after: decodeCursor(cursor) }, limit));
+    res.json(await products.list(filter, pageOfQuery({ limit, cursor })));
   });
   router.get('/products/:id', async (req, res) => {
     res.json(await products.get(parseId(req.params.id)));
@@ -122,7 +123,7 @@ function transferRoutes(router: Router, inventory: InventoryDomain): void {
 function stockRoutes(router: Router, inventory: InventoryDomain): void {
   router.get('/inventory', async (req, res) => {
     const { limit, cursor, ...filter } = parse(levelListQuery, req.query);
-    res.json(await inventory.levels({ ...filter, after: decodeCursor(cursor) }, limit));
+    res.json(await inventory.levels(filter, pageOfQuery({ limit, cursor })));
   });
   router.get('/inventory/:productId', async (req, res) => {
     sendLevel(res, await inventory.level(parseId(req.params.productId, 'productId')));

@@ -7,13 +7,14 @@
 import {
   type Database,
   inTransaction,
+  mapViolations,
   Prisma,
-  refusing,
   type Transaction,
 } from '@supply/service-kit/database';
 import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
 import { reservationsRefused } from '@supply/service-kit/metrics';
+import type { PageRequest } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { type Allocation, allocate, type Candidate } from './allocation.ts';
@@ -77,7 +78,7 @@ export function inventoryDomain(db: Database) {
   const adjustments = idempotentWrites(db, 'stock-adjustments', 200);
   return {
     level: (productId: number) => getLevel(db, productId),
-    levels: (filter: ProductFilter, limit: number) => listLevels(db, filter, limit),
+    levels: (filter: ProductFilter, page: PageRequest) => listLevels(db, filter, page),
     setStock: (productId: number, input: StockInput, target: StockTarget = {}) =>
       changeStock(db, productId, (tx, totalsVersion) =>
         setStock(tx, productId, input, { ...target, totalsVersion }),
@@ -109,7 +110,7 @@ async function changeStock(
   work: (tx: Transaction, totalsVersion: number) => Promise<void>,
   outer: Transaction = db.prisma,
 ): Promise<Product> {
-  return refusing({ outOfRange: tooLarge(productId) }, () =>
+  return mapViolations({ outOfRange: tooLarge(productId) }, () =>
     within(db, outer, async (tx) => {
       const [totals] = await lockProducts(tx, [productId]);
       if (!totals) throw productNotFound(productId);

@@ -1,8 +1,10 @@
 // Warehouses: the places that hold stock. One is the default, where stock set
 // or adjusted without naming a warehouse lands.
-import { type Database, Prisma, refusing, type Transaction } from '@supply/service-kit/database';
+import { addressColumns, addressOf } from '@supply/service-kit/address';
+import { type Database, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Warehouse as WarehouseRow } from '@supply/service-kit/generated/prisma/client';
+import { inIdOrder } from '@supply/service-kit/lists';
 import { z } from 'zod';
 
 const text = (max: number) =>
@@ -39,20 +41,15 @@ export interface Warehouse {
 }
 
 export function toWarehouse(row: WarehouseRow): Warehouse {
-  const { addressLine1, addressCity, addressPostalCode, addressCountry, ...rest } = row;
-  const address =
-    addressLine1 && addressCity && addressPostalCode && addressCountry
-      ? { line1: addressLine1, city: addressCity, postalCode: addressPostalCode, country: addressCountry }
-      : null;
   return {
-    id: rest.id,
-    code: rest.code,
-    name: rest.name,
-    address,
-    priority: rest.priority,
-    isDefault: rest.isDefault,
-    createdAt: rest.createdAt,
-    updatedAt: rest.updatedAt,
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    address: addressOf(row, 'address'),
+    priority: row.priority,
+    isDefault: row.isDefault,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
@@ -63,8 +60,7 @@ export function warehousesDomain(db: Database) {
     get: (id: number) => findWarehouse(db.prisma, id),
     getMany: async (ids: readonly number[]) => {
       const rows = await db.prisma.warehouse.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, toWarehouse(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return inIdOrder(ids, rows, toWarehouse);
     },
   };
 }
@@ -76,15 +72,12 @@ async function createWarehouse(db: Database, { code, name, address, priority }: 
     new Conflict(`A warehouse with code ${code} already exists`, {
       errors: [{ field: 'code', message: 'is already taken' }],
     });
-  const row = await refusing({ unique: duplicate }, () =>
+  const row = await mapViolations({ unique: duplicate }, () =>
     db.prisma.warehouse.create({
       data: {
         code,
         name,
-        addressLine1: address.line1,
-        addressCity: address.city,
-        addressPostalCode: address.postalCode,
-        addressCountry: address.country,
+        ...addressColumns(address, 'address'),
         ...(priority === undefined ? {} : { priority }),
       },
     }),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
-import { graphql, httpClient } from '@supply/test-support/http';
+import { BAD_AFTER_ERROR, graphql, httpClient } from '@supply/test-support/http';
 import { type StartedService, startService } from '@supply/test-support/services';
 import { buildApp } from '../src/app.ts';
 import { createProduct, fieldsOf, productBody } from './fixtures.ts';
@@ -238,6 +238,11 @@ describe('GraphQL product(id) and products', () => {
     }
     const { rows } = await db.query('SELECT id FROM products ORDER BY id');
     expect(seen).toEqual(rows.map((row) => String(row.id)));
+  });
+
+  it('reports an `after` it did not issue as BAD_USER_INPUT naming `after`, as every service does', async () => {
+    const { body } = await graphql(service.url, '{ products(after: "c1.bogus") { edges { cursor } } }');
+    expect(body.errors).toEqual([expect.objectContaining(BAD_AFTER_ERROR)]);
   });
 
   it('lists only low stock with lowStockOnly', async () => {

@@ -56,13 +56,13 @@ export async function buildApp(
     },
   });
   const shipments = shipmentsDomain({ db, reports, newTrackingNumber: options.newTrackingNumber });
-  // order-service is not a readiness dependency: reports wait in the outbox while it is down.
   const app = createHttpApp({
     openApi: openApiDocument,
     rateLimitStore: db.pool,
     config,
     logger,
     access,
+    // Not order-service: reports wait in the outbox while it is down.
     readiness: [{ name: 'database', check: db.ping }],
   });
   app.use(shipmentRoutes(shipments), reportRoutes(reports));

@@ -4,27 +4,17 @@
 import { type Database, SQLSTATE, sqlState } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
-import { idSchema } from '@supply/service-kit/validation';
+import { addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { type Shipment, toShipment } from './shipment.ts';
 import { type Carrier, type Quote, quote, serviceLevels } from './shipping-rules.ts';
-
-const line = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const createShipmentInput = z
   .object({
     orderId: idSchema,
     /** The warehouse the parcel leaves from; the default warehouse when absent. */
     originWarehouseId: idSchema.optional(),
-    destination: z
-      .object({
-        line1: line(200),
-        city: line(100),
-        postalCode: line(20),
-        country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. US'),
-      })
-      .strict(),
+    destination: addressSchema.strict(),
     weightGrams: z
       .number({ error: 'must be a whole number of grams' })
       .int('must be a whole number of grams')

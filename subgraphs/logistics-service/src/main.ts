@@ -1,4 +1,4 @@
 import { runService } from '@supply/service-kit/service';
 import { buildApp } from './app.ts';
 
-await runService({ name: 'logistics-service', defaultPort: 5000, build: buildApp });
+await runService({ name: 'logistics-service', build: buildApp });

@@ -17,7 +17,6 @@ import { shipmentStatuses } from './status-machine.ts';
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'logistics-service',
-    port: 5000,
     description: 'Shipments: a label booked with a carrier for an order, and its moves until delivery.',
   });
   const shipment = docs.schema(

@@ -2,9 +2,8 @@
 // capitals; the enum maps below hand the domain its lowercase statuses.
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
-import { decodeCursor, limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
-import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
 import type { Shipment } from './shipment.ts';
 import { firstShipment, type ShipmentsDomain } from './shipments.ts';
@@ -14,8 +13,6 @@ export interface Context {
   shipments: ShipmentsDomain;
   loaders: Loaders;
 }
-
-const connectionArgs = z.object({ first: limitSchema });
 
 interface ShipmentsArgs {
   first?: number | null;
@@ -36,10 +33,9 @@ export const resolvers = {
   Query: {
     shipment: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.shipment.load(parseId(args.id)),
     shipments: async (_: unknown, args: ShipmentsArgs, ctx: Context) => {
-      const { first } = parse(connectionArgs, { first: args.first ?? undefined });
-      const after = decodeCursor(args.after, 'after');
+      const page = parse(connectionArgsSchema, { first: args.first ?? undefined, after: args.after });
       return toConnection(
-        await ctx.shipments.list({ limit: first, after, status: args.status ?? undefined }),
+        await ctx.shipments.list({ ...pageOfConnection(page), status: args.status ?? undefined }),
       );
     },
   },

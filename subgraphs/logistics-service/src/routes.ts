@@ -1,8 +1,7 @@
 // REST -> domain calls, nothing more.
 
 import { NotFound } from '@supply/service-kit/errors';
-import { decodeCursor } from '@supply/service-kit/pagination';
-import { syncQuerySchema } from '@supply/service-kit/sync';
+import { syncPageOf, syncQuerySchema } from '@supply/service-kit/sync';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -38,12 +37,8 @@ export function shipmentRoutes(shipments: ShipmentsDomain): Router {
   });
 
   router.get('/shipments', async (req, res) => {
-    const { cursor, sort, ...filter } = parse(shipmentListQuery, req.query);
-    res.json(
-      sort === 'updatedAt'
-        ? await shipments.listUpdated({ ...filter, cursor })
-        : await shipments.list({ ...filter, after: decodeCursor(cursor) }),
-    );
+    const { sort, ...filter } = syncPageOf(parse(shipmentListQuery, req.query));
+    res.json(sort === 'updatedAt' ? await shipments.listUpdated(filter) : await shipments.list(filter));
   });
 
   router.get('/shipments/:id', async (req, res) => {

@@ -1,7 +1,7 @@
 // The logistics subgraph: queries, the mutation, and entity references in batches.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
-import { graphql, httpClient } from '@supply/test-support/http';
+import { BAD_AFTER_ERROR, graphql, httpClient } from '@supply/test-support/http';
 import { freePort } from '@supply/test-support/network';
 import type { StartedService } from '@supply/test-support/services';
 import { BACKGROUND_SQL } from '@supply/test-support/services';
@@ -83,6 +83,11 @@ describe('shipments(first, after, status)', () => {
   const page = `query ($first: Int, $after: String, $status: ShipmentStatus) {
     shipments(first: $first, after: $after, status: $status) {
       edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }`;
+
+  it('reports an `after` it did not issue as BAD_USER_INPUT naming `after`, as every service does', async () => {
+    const { body } = await gql('{ shipments(after: "c1.bogus") { edges { cursor } } }');
+    expect(body.errors).toEqual([expect.objectContaining(BAD_AFTER_ERROR)]);
+  });
 
   it('pages through shipments in id order', async () => {
     for (let i = 0; i < 3; i++) await book();

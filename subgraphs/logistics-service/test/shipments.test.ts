@@ -93,7 +93,8 @@ describe('POST /shipments', () => {
     ['weightGrams', { weightGrams: 12.5 }],
     ['serviceLevel', { serviceLevel: 'overnight' }],
     ['destination', { destination: undefined }],
-    ['destination.country', { destination: { line1: 'x', city: 'y', postalCode: '1', country: 'de' } }],
+    ['destination.country', { destination: { line1: 'x', city: 'y', postalCode: '1', country: 'XX' } }],
+    ['destination.country', { destination: { line1: 'x', city: 'y', postalCode: '1', country: 'EU' } }],
     ['destination.city', { destination: { line1: 'x', city: '  ', postalCode: '1', country: 'DE' } }],
     ['giftWrap', { giftWrap: true }],
   ])('answers 400 naming %s', async (field, overrides) => {
@@ -102,6 +103,18 @@ describe('POST /shipments', () => {
     expect(res.status).toBe(400);
     expect(res.data.errors).toEqual(expect.arrayContaining([{ field, message: expect.any(String) }]));
     expect(await liveCount(orderId)).toBe(0);
+  });
+
+  it('takes a lower-case country code as every service does, and stores it in capitals', async () => {
+    const orderId = await newOrder(db);
+    const destination = { line1: 'x', city: 'y', postalCode: '1', country: 'de' };
+    const res = await http.post('/shipments', booking(orderId, { destination }));
+    expect(res.status).toBe(201);
+    expect(res.data.destination.country).toBe('DE');
+    const { rows } = await db.query('SELECT destination_country FROM shipments WHERE order_id = $1', [
+      orderId,
+    ]);
+    expect(rows).toEqual([{ destination_country: 'DE' }]);
   });
 
   it('answers 422 for a parcel over 30 kg', async () => {

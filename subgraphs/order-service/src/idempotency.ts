@@ -14,9 +14,9 @@ import { hostname } from 'node:os';
 import type { Database } from '@supply/service-kit/database';
 import { remainingMs } from '@supply/service-kit/deadline';
 import { Conflict, DomainError, Unprocessable } from '@supply/service-kit/errors';
-import { toProblem } from '@supply/service-kit/http';
 import { keyOwner, replayedError, requestHash } from '@supply/service-kit/idempotency';
 import type { Logger } from '@supply/service-kit/logger';
+import { toProblem } from '@supply/service-kit/problem';
 
 const SCOPE = 'supply-orders';
 const WAIT_STEP_MS = 50;

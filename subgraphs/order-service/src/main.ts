@@ -1,4 +1,4 @@
 import { runService } from '@supply/service-kit/service';
 import { buildApp } from './app.ts';
 
-await runService({ name: 'order-service', defaultPort: 6000, build: (deps) => buildApp(deps) });
+await runService({ name: 'order-service', build: (deps) => buildApp(deps) });

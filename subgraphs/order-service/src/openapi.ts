@@ -63,7 +63,6 @@ function supplyOrderSchema() {
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'order-service',
-    port: 6000,
     description: 'Supply orders: placed with stock held and a label booked, or failed with nothing held.',
   });
   const order = docs.schema('SupplyOrder', supplyOrderSchema());

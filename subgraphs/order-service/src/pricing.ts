@@ -2,15 +2,8 @@
 // the products, one currency, the shipping address; unit prices captured now.
 import type { Database } from '@supply/service-kit/database';
 import { NotFound, Unprocessable } from '@supply/service-kit/errors';
+import { mergeByProduct } from '@supply/service-kit/lists';
 import type { PlaceOrderInput } from './placing.ts';
-
-/** Lines with one entry per product, quantities summed, in product order. */
-function mergeLines(items: PlaceOrderInput['items']) {
-  const quantities = new Map<number, number>();
-  for (const { productId, quantity } of items)
-    quantities.set(productId, (quantities.get(productId) ?? 0) + quantity);
-  return [...quantities].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
-}
 
 /** Checks the order against the customer and the catalogue, and prices it (nothing is recorded). */
 export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
@@ -20,7 +13,7 @@ export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
   if (!address) {
     throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
   }
-  const lines = mergeLines(input.items);
+  const lines = mergeByProduct(input.items);
   const products = await prisma.product.findMany({ where: { id: { in: lines.map((l) => l.productId) } } });
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = lines.map((l) => l.productId).filter((id) => !byId.has(id));

@@ -53,7 +53,7 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
         SELECT order_id FROM reservations WHERE status = 'reserved'
         UNION SELECT order_id FROM shipments WHERE status = 'label_created')
       ORDER BY o.id LIMIT ${BATCH}`;
-    for (const row of rows) await orders.placing.compensate(row.orderId);
+    for (const row of rows) await orders.compensate(row.orderId);
   }
 
   async function sweep(): Promise<void> {

@@ -2,7 +2,7 @@
 import { requireRole } from '@supply/service-kit/auth';
 import { dateTimeScalar } from '@supply/service-kit/graphql';
 import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
-import { limitSchema, toConnection } from '@supply/service-kit/pagination';
+import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
@@ -18,13 +18,11 @@ export interface Context {
   loaders: Loaders;
 }
 
-const page = { first: limitSchema, after: z.string().nullish() };
-const ordersArgs = z.object({
-  ...page,
+const ordersArgs = connectionArgsSchema.extend({
   status: z.enum(ORDER_STATUSES).nullish(),
   customerId: idSchema.nullish(),
 });
-const customerOrdersArgs = z.object({ ...page, status: z.enum(ORDER_STATUSES).nullish() });
+const customerOrdersArgs = connectionArgsSchema.extend({ status: z.enum(ORDER_STATUSES).nullish() });
 const placeOrderArgs = z.object({ input: placeOrderInput, idempotencyKey: idempotencyKeySchema.nullish() });
 
 const upper = <T extends string>(values: readonly T[]) =>
@@ -38,6 +36,8 @@ export const resolvers = {
     order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(args.id)),
     orders: async (_: unknown, args: unknown, ctx: Context) => {
       const { first, after, status, customerId } = parse(ordersArgs, args);
+      // Decoded here so a bad `after` is named as the caller sent it; the store reads the cursor itself.
+      pageOfConnection({ first, after });
       return toConnection(
         await ctx.orders.listSummaries({
           limit: first,

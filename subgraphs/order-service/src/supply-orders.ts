@@ -63,7 +63,8 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
       ),
     cancel: lifecycle.cancel,
     recordShipmentEvent: lifecycle.recordShipmentEvent,
-    placing,
+    /** Releases what a failed or cancelled order still holds (the recovery sweep's share). */
+    compensate: placing.compensate,
     recover,
     /** Settles keys whose owner died, and forgets old ones (the recovery sweep's share). */
     sweepKeys: () => keys.sweep(settle),

@@ -7,7 +7,7 @@ import {
   WITH_ADDRESS,
   WITHOUT_ADDRESS,
 } from '@supply/test-support/catalogue';
-import { graphql } from '@supply/test-support/http';
+import { BAD_AFTER_ERROR, graphql } from '@supply/test-support/http';
 import { type System, startSystem } from './system.ts';
 
 let system: System;
@@ -136,6 +136,11 @@ describe('order and orders', () => {
     const second = (await graphql(system.orders.url, query, { after: first.pageInfo.endCursor })).body.data
       .orders;
     expect(Number(second.edges[0].node.id)).toBeGreaterThan(Number(first.edges[1].node.id));
+  });
+
+  it('reports an `after` it did not issue as BAD_USER_INPUT naming `after`, as every service does', async () => {
+    const { body } = await graphql(system.orders.url, '{ orders(after: "c1.bogus") { edges { cursor } } }');
+    expect(body.errors).toEqual([expect.objectContaining(BAD_AFTER_ERROR)]);
   });
 });
 

@@ -1,0 +1,27 @@
+// What the services do to lists the same way: rows read by id put back in
+// the order they were asked for, and order lines merged by product.
+
+/** The rows for `ids`, in the order of `ids`, null where none was read (a DataLoader's answer). */
+export function inIdOrder<R extends { id: number }, T>(
+  ids: readonly number[],
+  rows: R[],
+  map: (row: R) => T,
+): Array<T | null> {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    return row ? map(row) : null;
+  });
+}
+
+export interface ProductLine {
+  productId: number;
+  quantity: number;
+}
+
+/** One line per product, the quantities of a repeated product summed, in product id order. */
+export function mergeByProduct(items: readonly ProductLine[]): ProductLine[] {
+  const totals = new Map<number, number>();
+  for (const { productId, quantity } of items) totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  return [...totals].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
+}
