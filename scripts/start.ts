@@ -2,14 +2,12 @@
 // the four services and the gateway with their log lines prefixed, prints the
 // URLs once everything is ready, and stops all of it on Ctrl-C or SIGTERM.
 // If one process dies, the others are stopped and the command fails.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import axios from 'axios';
 import { prettyFactory } from 'pino-pretty';
 import { buildDashboardIfStale } from './dashboard.ts';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
+import { type NodeChild, startNode, stopChild, waitUntilReady } from './runner.ts';
 import { entryOf, SERVICES } from './services.ts';
 
 interface ProcessSpec {
@@ -47,7 +45,7 @@ const width = Math.max(...ALL.map((spec) => spec.name.length));
 const say = (name: string, line: string) => process.stdout.write(`${name.padEnd(width)} | ${line}\n`);
 const runner = { info: (message: string) => say('start', message) };
 
-const children = new Map<string, ChildProcess>();
+const children = new Map<string, NodeChild>();
 let db: SystemDatabase | undefined;
 let stopping = false;
 
@@ -56,7 +54,13 @@ async function stopAll(code: number, reason?: string): Promise<void> {
   stopping = true;
   if (reason) runner.info(reason);
   runner.info('stopping every process');
-  await Promise.all([...children.values()].map(stopChild));
+  await Promise.all(
+    [...children.values()].map(({ child }) => {
+      // Its exit is expected now: not the unexpected one that stops everything.
+      child.removeAllListeners('exit');
+      return stopChild(child, STOP_TIMEOUT_MS);
+    }),
+  );
   await db?.stop();
   runner.info('stopped');
   process.exit(code);
@@ -78,23 +82,30 @@ async function main(): Promise<void> {
     ...Object.fromEntries(SERVICES.map((service) => [service.variable, url(service.name)])),
   };
   for (const spec of PROCESSES) {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', spec.entry], {
+    const proc = startNode({
+      name: spec.name,
+      args: ['--import', 'tsx', '--conditions=development', spec.entry],
       cwd: ROOT,
-      env: { ...env, DATABASE_URL: db.urlFor(spec.name), PORT: String(spec.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...env, DATABASE_URL: db.urlFor(spec.name) },
+      port: spec.port,
+      onLine: (line) => prefixLine(spec.name, line),
     });
-    children.set(spec.name, child);
-    prefixLines(spec.name, child);
-    child.once('exit', (code, signal) => {
+    children.set(spec.name, proc);
+    proc.child.once('exit', (code, signal) => {
       children.delete(spec.name);
       void stopAll(1, `${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); see its lines above`);
     });
   }
-  await Promise.all(PROCESSES.map((spec) => waitUntilReady(spec)));
+  const cancelled = () => stopping;
+  await Promise.all(
+    [...children.values()].map((proc) =>
+      waitUntilReady(proc, '/readyz', { timeoutMs: READY_TIMEOUT_MS, cancelled }),
+    ),
+  );
   runner.info('everything is ready:');
   for (const spec of PROCESSES) {
     runner.info(
-      `  ${spec.name.padEnd(width)} http://localhost:${spec.port}  (pid ${children.get(spec.name)?.pid})`,
+      `  ${spec.name.padEnd(width)} http://localhost:${spec.port}  (pid ${children.get(spec.name)?.child.pid})`,
     );
   }
   const gateway = ALL.find((spec) => spec.name === 'gateway')?.port;
@@ -103,42 +114,9 @@ async function main(): Promise<void> {
   runner.info('Ctrl-C stops everything.');
 }
 
-function prefixLines(name: string, child: ChildProcess): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      const text = line.startsWith('{') ? pretty(line).trimEnd() : line;
-      for (const part of text.split('\n')) say(name, part);
-    });
-  }
-}
-
-async function waitUntilReady(spec: ProcessSpec): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline && !stopping) {
-    // axios, not fetch: fetch refuses port 6000.
-    const ready = await axios.get(`http://127.0.0.1:${spec.port}/readyz`, { timeout: 2_000 }).then(
-      () => true,
-      () => false,
-    );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  if (!stopping)
-    throw new Error(`${spec.name} did not answer on port ${spec.port} within ${READY_TIMEOUT_MS / 1000} s`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    const force = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+function prefixLine(name: string, line: string): void {
+  const text = line.startsWith('{') ? pretty(line).trimEnd() : line;
+  for (const part of text.split('\n')) say(name, part);
 }
 
 main().catch((error: unknown) =>

@@ -11,6 +11,7 @@ import { subgraphFetches } from '@supply/service-kit/metrics';
 import { injectTraceparent } from '@supply/service-kit/telemetry';
 import { GraphQLError } from 'graphql';
 import { CONTRACT_CODES } from './errors.ts';
+import { subgraphFetcher } from './fetcher.ts';
 import type { InflightQueries } from './inflight.ts';
 
 export interface SubgraphOptions {
@@ -35,14 +36,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   readonly serviceApiKey: string | undefined;
 
   constructor({ name, url, timeoutMs, logger, serviceApiKey, inflight }: SubgraphOptions) {
-    super({ url });
+    super({ url, fetcher: subgraphFetcher() });
     this.name = name;
     this.timeoutMs = timeoutMs;
     this.logger = logger;
     this.serviceApiKey = serviceApiKey;
-    // The inherited fetcher is make-fetch-happen (no retries, which suits
-    // mutations): unlike global fetch it reaches order-service on port 6000.
-    // The signal bounds the whole fetch, connection to last byte.
+    // No retries, which suits mutations. The signal bounds the whole fetch, connection to last byte.
     const fetcher = this.fetcher;
     const bounded: Fetcher = (url, init) => fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     this.fetcher = timed(name, inflight ? inflight.share(bounded) : bounded);
@@ -97,7 +96,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource {
   }
 
   private reason(error: Error & { code?: unknown; type?: unknown }): string {
-    if (error.name === 'AbortError' || error.type === 'aborted') {
+    if (error.name === 'AbortError' || error.name === 'TimeoutError' || error.type === 'aborted') {
       return `did not answer within ${this.timeoutMs} ms`;
     }
     if (error.code === 'ECONNREFUSED') return 'refused the connection';

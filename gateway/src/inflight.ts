@@ -8,8 +8,10 @@
 
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
+import { ReadResponse } from './fetcher.ts';
 
 interface Answer {
+  url: string;
   status: number;
   statusText: string;
   headers: [string, string][];
@@ -68,13 +70,10 @@ function authorization(init: FetcherRequestInit | undefined): string {
 
 async function readAnswer(response: FetcherResponse): Promise<Answer> {
   const body = await response.text();
-  return { status: response.status, statusText: response.statusText, headers: [...response.headers], body };
+  const { url, status, statusText } = response;
+  return { url, status, statusText, headers: [...response.headers], body };
 }
 
 function toResponse(answer: Answer): FetcherResponse {
-  return new Response(answer.body, {
-    status: answer.status,
-    statusText: answer.statusText,
-    headers: answer.headers,
-  });
+  return new ReadResponse(answer.url, answer.status, answer.statusText, answer.headers, answer.body);
 }

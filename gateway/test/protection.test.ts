@@ -100,6 +100,17 @@ describe('the limits', () => {
     );
   });
 
+  it('judges one operation afresh at each page size, however often it was let through at another', async () => {
+    const query = `query ($n: Int) { customers(first: $n) { edges { node { orders(first: $n) { edges { node { id items { product { inventory { quantityAvailable } } } } } } } } } }`;
+    for (let i = 0; i < 3; i++) {
+      const { status, body } = await graphql(gateway.url, query, { n: 2 });
+      expect({ status, errors: body.errors }).toEqual({ status: 200, errors: undefined });
+    }
+    await expectRefused(query, 'GRAPHQL_VALIDATION_FAILED', /^Query Cost limit of 40000 exceeded/, { n: 50 });
+    const { status } = await graphql(gateway.url, query, { n: 2 });
+    expect(status).toBe(200);
+  });
+
   it('counts a page left to its default (20) at that size', async () => {
     await expectRefused(
       `{ customers { edges { node { orders { edges { node { id status items { quantity product { sku inventory { quantityAvailable } } } shipment { id status } } } } } } } }`,

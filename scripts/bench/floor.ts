@@ -5,46 +5,7 @@
 // Env: PORT, DATABASE_URL, DB_POOL_SIZE.
 import http from 'node:http';
 import pg from 'pg';
-
-// The Dashboard query's answer, shaped exactly as the gateway shapes it.
-const DASHBOARD_SQL = `
-  WITH page AS (SELECT * FROM orders ORDER BY id LIMIT $1 + 1),
-  shown AS (SELECT * FROM page ORDER BY id LIMIT $1)
-  SELECT json_build_object('data', json_build_object('orders', json_build_object(
-    'edges', coalesce((
-      SELECT json_agg(json_build_object('node', json_build_object(
-        'id', o.id::text, 'status', upper(o.status), 'totalCents', o.total_cents, 'currency', o.currency,
-        'createdAt', to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'customer', json_build_object('id', c.id::text, 'name', c.name, 'email', c.email),
-        'items', coalesce((
-          SELECT json_agg(json_build_object(
-            'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents,
-            'product', json_build_object('id', p.id::text, 'sku', p.sku, 'name', p.name,
-              'inventory', json_build_object('quantityOnHand', i.quantity_on_hand,
-                'quantityReserved', i.quantity_reserved,
-                'quantityAvailable', i.quantity_on_hand - i.quantity_reserved))) ORDER BY oi.product_id)
-          FROM order_items oi JOIN products p ON p.id = oi.product_id JOIN inventory i ON i.product_id = p.id
-          WHERE oi.order_id = o.id), '[]'),
-        'shipment', (
-          SELECT json_build_object('id', s.id::text, 'status', upper(s.status), 'carrier', s.carrier,
-            'trackingNumber', s.tracking_number,
-            'estimatedDeliveryDate', to_char(s.estimated_delivery_date, 'YYYY-MM-DD'))
-          FROM shipments s WHERE s.order_id = o.id
-          ORDER BY s.status = 'cancelled', s.id DESC LIMIT 1)
-      )) ORDER BY o.id)
-      FROM shown o JOIN customers c ON c.id = o.customer_id), '[]'),
-    'pageInfo', json_build_object(
-      'hasNextPage', (SELECT count(*) FROM page) > $1,
-      'endCursor', (SELECT 'c1.' || rtrim(translate(encode(convert_to(max(id)::text, 'UTF8'), 'base64'),
-        '+/', '-_'), '=') FROM shown))
-  )))::text AS body`;
-
-// GET /inventory/:productId's answer, from the same row inventory-service reads.
-const LEVEL_SQL = `
-  SELECT p.id AS "productId", p.sku, p.name, i.quantity_on_hand AS "quantityOnHand",
-    i.quantity_reserved AS "quantityReserved", i.quantity_on_hand - i.quantity_reserved AS "quantityAvailable",
-    i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "updatedAt"
-  FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.id = $1`;
+import { dashboardSql, LEVEL_SQL, ORDER_SQL, type PageFilter } from './floor-sql.ts';
 
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
@@ -62,6 +23,48 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
+type DashboardVariables = { first?: number; after?: string; status?: string; customerId?: string };
+
+/** The Dashboard query's filters as SQL values: the cursor decoded, the status in the database's words. */
+function pageFilter(variables: DashboardVariables): PageFilter {
+  const after = variables.after
+    ? Number(Buffer.from(variables.after.slice('c1.'.length), 'base64url').toString())
+    : undefined;
+  return {
+    after,
+    status: variables.status?.toLowerCase(),
+    customerId: variables.customerId ? Number(variables.customerId) : undefined,
+  };
+}
+
+/** POST /orders: one transaction, one statement; rolled back when a line could not be held. */
+async function placeOrder(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const input = JSON.parse(await readBody(req)) as {
+    customerId: number;
+    items: Array<{ productId: number; quantity: number }>;
+  };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query({
+      name: 'order',
+      text: ORDER_SQL,
+      values: [input.customerId, input.items.map((i) => i.productId), input.items.map((i) => i.quantity)],
+    });
+    if (!rows[0]?.placed) {
+      await client.query('ROLLBACK');
+      return send(res, 409, '{"title":"Not enough stock"}');
+    }
+    await client.query('COMMIT');
+    send(res, 201, rows[0].body);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const level = /^\/inventory\/([1-9][0-9]{0,8})$/.exec(req.url ?? '');
   if (req.method === 'GET' && level) {
@@ -70,11 +73,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     return rows[0] ? send(res, 200, JSON.stringify(rows[0])) : send(res, 404, '{"title":"Not Found"}');
   }
   if (req.method === 'POST' && req.url === '/graphql') {
-    const { variables } = JSON.parse(await readBody(req)) as { variables?: { first?: number } };
+    const { variables } = JSON.parse(await readBody(req)) as { variables?: DashboardVariables };
     const first = Math.min(Math.max(Number(variables?.first ?? 20), 1), 100);
-    const { rows } = await pool.query({ name: 'dashboard', text: DASHBOARD_SQL, values: [first] });
+    const { name, text, values } = dashboardSql(pageFilter(variables ?? {}));
+    const { rows } = await pool.query({ name, text, values: [first, ...values] });
     return send(res, 200, rows[0].body);
   }
+  if (req.method === 'POST' && req.url === '/orders') return placeOrder(req, res);
   if (req.url === '/healthz') return send(res, 200, '{"status":"ok"}');
   send(res, 404, '{"title":"Not Found"}');
 }

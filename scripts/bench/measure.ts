@@ -23,6 +23,8 @@ export interface Measured {
   result: ScenarioResult;
   /** Peak RSS of each process during the measured run. */
   peaks: Map<string, number>;
+  /** Each process's RSS at the run's end less at its start, MiB: what grew under steady load. */
+  growth: Map<string, number>;
   /** The measured run in process.hrtime microseconds (the clock of CPU profiles). */
   window: { startUs: number; endUs: number };
 }
@@ -79,19 +81,28 @@ function cpuNow(ctx: MeasureContext): Map<string, number> {
   return cpu;
 }
 
-function sampleRss(ctx: MeasureContext): () => Map<string, number> {
+function sampleRss(ctx: MeasureContext): () => Pick<Measured, 'peaks' | 'growth'> {
   const peaks = new Map<string, number>();
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
   const sample = () => {
     for (const proc of ctx.fleet.procs) {
       const rss = rssMiB(proc.child.pid);
-      if (rss !== undefined) peaks.set(proc.name, Math.max(rss, peaks.get(proc.name) ?? 0));
+      if (rss === undefined) continue;
+      peaks.set(proc.name, Math.max(rss, peaks.get(proc.name) ?? 0));
+      if (!first.has(proc.name)) first.set(proc.name, rss);
+      last.set(proc.name, rss);
     }
   };
+  sample();
   const timer = setInterval(sample, 500);
   return () => {
     clearInterval(timer);
     sample();
-    return peaks;
+    const growth = new Map(
+      [...last].map(([name, rss]): [string, number] => [name, rss - (first.get(name) ?? rss)]),
+    );
+    return { peaks, growth };
   };
 }
 
@@ -99,7 +110,7 @@ export async function measure(ctx: MeasureContext, spec: LoadSpec): Promise<Meas
   const logBytes = () => ctx.fleet.procs.reduce((sum, proc) => sum + proc.logBytes, 0);
   let logsBefore = 0;
   let cpuBefore = new Map<string, number>();
-  let stopSampling = () => new Map<string, number>();
+  let stopSampling = (): Pick<Measured, 'peaks' | 'growth'> => ({ peaks: new Map(), growth: new Map() });
   let startUs = 0;
   const load = await ctx.cannon.run(spec, async () => {
     // The warm-up's last requests are still being answered: let them finish first.
@@ -111,7 +122,7 @@ export async function measure(ctx: MeasureContext, spec: LoadSpec): Promise<Meas
     startUs = hrtimeUs();
   });
   const window = { startUs, endUs: hrtimeUs() };
-  const peaks = stopSampling();
+  const { peaks, growth } = stopSampling();
   const cpuAfter = cpuNow(ctx);
   const statements = await countStatements(ctx.admin);
   const sent = Math.max(1, load.sent);
@@ -134,5 +145,5 @@ export async function measure(ctx: MeasureContext, spec: LoadSpec): Promise<Meas
     seconds,
     machineCores: (machineMs * sent) / 1000 / seconds,
   };
-  return { result, peaks, window };
+  return { result, peaks, growth, window };
 }

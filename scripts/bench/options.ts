@@ -28,11 +28,14 @@ const USAGE = `npm run bench -- [options]
   --warmup <s>          unmeasured seconds before each scenario (default 3, short 1)
   --connections <n>     concurrent connections for reads (default 32)
   --only <a,b>          scenarios or groups: ${SCENARIO_NAMES.join(', ')}
-                        (a group name such as "dashboard" also selects dashboard-floor and dashboard-hive)
+                        (a group selects its variants: "dashboard-pages" is the distinct pages through
+                        the gateway, the floor, Hive Gateway and Hive Gateway on the Hive Router runtime)
   --skip <a,b>          scenarios to leave out
   --log-level <level>   LOG_LEVEL of the services (default warn)
   --pool-size <n>       DB_POOL_SIZE of every process (default 10)
   --profile             CPU-profile the gateway and subgraphs; summary in the output
+The peer gateways (Hive Gateway, the Hive Router runtime) are installed into
+scripts/bench/peers on first use (npm ci there), not by the root install.
   --write / --no-write  update docs/PERFORMANCE.md or not`;
 
 /** Scenario names a list selects: exact names, or every `<group>-*` of a group. */

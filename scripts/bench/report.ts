@@ -29,6 +29,8 @@ export interface MemoryRow {
   process: string;
   idleMiB?: number | undefined;
   loadedMiB?: number | undefined;
+  /** RSS at the end of that scenario's measured run less at its start. */
+  grewMiB?: number | undefined;
   /** Which scenario "under load" means for this process. */
   during?: string | undefined;
 }
@@ -68,6 +70,20 @@ export function ratios(report: RunReport): Array<{ name: string; value?: number;
   };
   return [
     {
+      name: '(3p)/(4p) distinct pages: @apollo/gateway ÷ floor',
+      value: ratio('dashboard-pages', 'dashboard-pages-floor'),
+      aim: 1 / 3,
+    },
+    {
+      name: '(3p)/(7p) distinct pages: @apollo/gateway ÷ Hive Gateway',
+      value: ratio('dashboard-pages', 'dashboard-pages-hive'),
+    },
+    {
+      name: '(3p)/(8p) distinct pages: @apollo/gateway ÷ Hive Gateway on the Hive Router runtime',
+      value: ratio('dashboard-pages', 'dashboard-pages-hive-rust'),
+      aim: 1,
+    },
+    {
       name: '(3)/(4) dashboard: @apollo/gateway ÷ floor',
       value: ratio('dashboard', 'dashboard-floor'),
       aim: 1 / 3,
@@ -81,9 +97,18 @@ export function ratios(report: RunReport): Array<{ name: string; value?: number;
       value: ratio('dashboard', 'dashboard-hive'),
     },
     {
+      name: '(3)/(8) dashboard: @apollo/gateway ÷ Hive Gateway on the Hive Router runtime',
+      value: ratio('dashboard', 'dashboard-hive-rust'),
+    },
+    {
       name: '(1)/(1f) REST read: inventory-service ÷ bare pg handler',
       value: ratio('inventory', 'inventory-floor'),
       aim: 1 / 2,
+    },
+    {
+      name: '(5)/(5f) order placement: the services ÷ one transaction',
+      value: ratio('orders', 'orders-floor'),
+      aim: 1 / 3,
     },
   ];
 }
@@ -107,6 +132,7 @@ const CPU_COLUMNS = [
   'floor',
   'hive-gateway',
   'hive-gateway-nodedup',
+  'hive-gateway-rust',
   'postgres',
   'load generator',
 ];
@@ -157,10 +183,11 @@ export function reportMarkdown(report: RunReport): string {
         `| ${r.name} | ${fixed(r.value, 2)} | ${r.aim ? `≥ ${r.aim.toFixed(2)}${r.value === undefined ? '' : r.value >= r.aim ? ' (met)' : ' (not yet)'}` : '–'} |`,
     ),
     '',
-    '| process | RSS idle MiB | RSS under load MiB | load |',
-    '| --- | ---: | ---: | --- |',
+    '| process | RSS idle MiB | RSS under load MiB | change over that run MiB | load |',
+    '| --- | ---: | ---: | ---: | --- |',
     ...report.memory.map(
-      (m) => `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${m.during ?? '–'} |`,
+      (m) =>
+        `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${m.grewMiB === undefined ? '–' : `${m.grewMiB >= 0 ? '+' : ''}${fixed(m.grewMiB, 0)}`} | ${m.during ?? '–'} |`,
     ),
     '',
     'Invariants (SQL, after the load):',

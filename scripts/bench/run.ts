@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import axios from 'axios';
+import { SERVICES } from '../services.ts';
 import { VOLUME } from './data.ts';
 import { checkInvariants, placedOrders } from './invariants.ts';
 import { type MeasureContext, measure, startLoadGenerator } from './measure.ts';
@@ -22,7 +23,7 @@ import {
   type ScenarioResult,
   writeDocument,
 } from './report.ts';
-import { DASHBOARD_BODY, SCENARIO_NAMES, SCENARIOS, type ScenarioName, type Target } from './scenarios.ts';
+import { DASHBOARD_BODY, pagesBody, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { type BenchDatabase, loadData, type StartedSystem, startDatabase, startSystem } from './setup.ts';
 import { findSeqScans } from './statements.ts';
 import { createFleet, rssMiB } from './system.ts';
@@ -64,20 +65,27 @@ async function stop(code: number, reason?: string): Promise<void> {
 
 /** The dashboard as the gateway, the floor and the peers answer it: they must agree, or the floor measures other work. */
 async function compareDashboards(system: StartedSystem): Promise<string[]> {
-  const answers: Array<[string, string]> = [];
-  for (const name of DASHBOARD_TARGETS) {
-    const proc = system.procs[name];
-    if (!proc) continue;
-    const { data } = await axios.post(`${proc.url}/graphql`, DASHBOARD_BODY, {
-      headers: { 'content-type': 'application/json' },
-      transformResponse: (body: string) => body,
-    });
-    answers.push([name, JSON.stringify(JSON.parse(String(data)))]);
+  // The identical query and a few distinct pages, each asked of every process that answers the dashboard.
+  const bodies = [
+    DASHBOARD_BODY,
+    ...Array.from({ length: 6 }, () => pagesBody(VOLUME.customers, VOLUME.orders)),
+  ];
+  const differ = new Set<string>();
+  for (const body of bodies) {
+    const answers: Array<[string, string]> = [];
+    for (const name of DASHBOARD_TARGETS) {
+      const proc = system.procs[name];
+      if (!proc) continue;
+      const { data } = await axios.post(`${proc.url}/graphql`, body, {
+        headers: { 'content-type': 'application/json' },
+        transformResponse: (text: string) => text,
+      });
+      answers.push([name, JSON.stringify(JSON.parse(String(data)))]);
+    }
+    const [reference, ...others] = answers;
+    for (const [name, answer] of others) if (answer !== reference?.[1]) differ.add(name);
   }
-  const [reference, ...others] = answers;
-  return others
-    .filter(([, body]) => body !== reference?.[1])
-    .map(([name]) => `the dashboard answer of ${name} differs from the gateway's`);
+  return [...differ].map((name) => `the dashboard answer of ${name} differs from the gateway's`);
 }
 
 /** Cores busy on the machine beyond what the run's own processes used: someone else's load skews the numbers. */
@@ -106,12 +114,10 @@ function settings(o: BenchOptions): string {
   ].join(', ');
 }
 
-// The processes that answer the dashboard, each with its own dashboard scenario; the
-// services' "under load" is the gateway's dashboard.
-const DASHBOARD_OF = new Map(
-  SCENARIO_NAMES.filter((name) => SCENARIOS[name].graphql).map((name) => [SCENARIOS[name].target, name]),
-);
-const DASHBOARD_TARGETS = [...DASHBOARD_OF.keys()];
+// The processes that answer the dashboard.
+const DASHBOARD_TARGETS = [
+  ...new Set(SCENARIO_NAMES.filter((n) => SCENARIOS[n].graphql).map((n) => SCENARIOS[n].target)),
+];
 
 function summariseProfiles(dir: string, window?: RunWindow): string {
   // One folder per process; node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile,
@@ -129,19 +135,28 @@ function summariseProfiles(dir: string, window?: RunWindow): string {
   return profileMarkdown(summaries, label);
 }
 
+// Profiles are summarised over the first of these that ran, else the first scenario.
+const PROFILED: ScenarioName[] = ['dashboard-pages', 'dashboard'];
+function profiledFirst(name: ScenarioName, than: ScenarioName): boolean {
+  const rank = (n: ScenarioName) => (PROFILED.includes(n) ? PROFILED.indexOf(n) : PROFILED.length);
+  return rank(name) < rank(than);
+}
+
 type RunWindow = { name: ScenarioName; startUs: number; endUs: number };
 
 interface Scenarios {
   results: ScenarioResult[];
   /** Peak RSS of each process, per scenario. */
   peaks: Map<ScenarioName, Map<string, number>>;
-  /** Profiles are summarised over the dashboard's run, or else the first scenario's. */
+  /** RSS growth of each process over the measured run, per scenario. */
+  growth: Map<ScenarioName, Map<string, number>>;
+  /** Profiles are summarised over the distinct pages' run, or the dashboard's, or else the first scenario's. */
   profileWindow?: RunWindow;
 }
 
 /** Every chosen scenario in turn; one whose process could not start is marked, not run. */
 async function runScenarios(context: MeasureContext, system: StartedSystem, warnings: string[]) {
-  const done: Scenarios = { results: [], peaks: new Map() };
+  const done: Scenarios = { results: [], peaks: new Map(), growth: new Map() };
   for (const name of options.scenarios) {
     const { target, connections = options.connections } = SCENARIOS[name];
     const proc = system.procs[target];
@@ -154,7 +169,9 @@ async function runScenarios(context: MeasureContext, system: StartedSystem, warn
     const measured = await measure(context, spec);
     done.results.push(measured.result);
     done.peaks.set(name, measured.peaks);
-    if (name === 'dashboard' || !done.profileWindow) done.profileWindow = { name, ...measured.window };
+    done.growth.set(name, measured.growth);
+    if (!done.profileWindow || profiledFirst(name, done.profileWindow.name))
+      done.profileWindow = { name, ...measured.window };
     const others = otherLoad(measured.result);
     if (others > 0.3)
       warnings.push(`${name}: other processes kept ${others.toFixed(1)} cores busy meanwhile`);
@@ -167,12 +184,22 @@ async function runScenarios(context: MeasureContext, system: StartedSystem, warn
   return done;
 }
 
-function memoryRows(idle: Map<string, number | undefined>, peaks: Scenarios['peaks']): MemoryRow[] {
+/** A process's RSS under load: its peak in the heaviest of its own scenarios (the services': the gateway's). */
+function memoryRows(idle: Map<string, number | undefined>, { peaks, growth }: Scenarios): MemoryRow[] {
+  const services: string[] = SERVICES.map((s) => s.name);
   return fleet.procs.map((proc) => {
-    const during = DASHBOARD_OF.get(proc.name as Target) ?? 'dashboard';
-    const loadedMiB = peaks.get(during)?.get(proc.name);
-    const label = loadedMiB ? `(${SCENARIOS[during].label}) ${during}` : undefined;
-    return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, during: label };
+    const loadedBy = services.includes(proc.name) ? 'gateway' : proc.name;
+    let loadedMiB: number | undefined;
+    let during: ScenarioName | undefined;
+    for (const [name, peak] of peaks) {
+      const rss = peak.get(proc.name);
+      if (SCENARIOS[name].target !== loadedBy || rss === undefined || rss <= (loadedMiB ?? 0)) continue;
+      loadedMiB = rss;
+      during = name;
+    }
+    const label = during ? `(${SCENARIOS[during].label}) ${during}` : undefined;
+    const grewMiB = during && growth.get(during)?.get(proc.name);
+    return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, grewMiB, during: label };
   });
 }
 
@@ -208,18 +235,15 @@ async function main(): Promise<void> {
   // The services start while the rows load: one waits on Node, the other on PostgreSQL.
   const [loaded, system] = await Promise.all([
     loadData(db, say),
-    startSystem(fleet, { root: ROOT, runDir, databaseUrl, logLevel, poolSize, profileDir, targets }),
+    startSystem(fleet, { root: ROOT, runDir, databaseUrl, logLevel, poolSize, profileDir, targets, say }),
   ]);
   say(`started ${fleet.procs.map((p) => `${p.name} :${p.port} (pid ${p.child.pid})`).join(', ')}`);
   const warnings = await compareDashboards(system);
   for (const warning of warnings) say(`warning: ${warning}`);
   const idle = new Map(fleet.procs.map((proc) => [proc.name, rssMiB(proc.child.pid)]));
 
-  const { results, peaks, profileWindow } = await runScenarios(
-    { fleet, cannon, admin, dataDir },
-    system,
-    warnings,
-  );
+  const scenarios = await runScenarios({ fleet, cannon, admin, dataDir }, system, warnings);
+  const { results, profileWindow } = scenarios;
   const invariants = await checkInvariants(admin);
   const seqScans = await findSeqScans(
     admin,
@@ -237,7 +261,7 @@ async function main(): Promise<void> {
     data: loaded.data,
     loadSeconds: loaded.seconds,
     scenarios: results,
-    memory: memoryRows(idle, peaks),
+    memory: memoryRows(idle, scenarios),
     invariants,
     placed,
     seqScans,

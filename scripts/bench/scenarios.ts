@@ -11,7 +11,13 @@ export const SCENARIO_NAMES = [
   'dashboard-floor',
   'dashboard-hive',
   'dashboard-hive-nodedup',
+  'dashboard-hive-rust',
+  'dashboard-pages',
+  'dashboard-pages-floor',
+  'dashboard-pages-hive',
+  'dashboard-pages-hive-rust',
   'orders',
+  'orders-floor',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -23,7 +29,8 @@ export type Target =
   | 'gateway-nodedup'
   | 'floor'
   | 'hive-gateway'
-  | 'hive-gateway-nodedup';
+  | 'hive-gateway-nodedup'
+  | 'hive-gateway-rust';
 
 export interface Scenario {
   /** The scenario's number in docs/PERFORMANCE.md's tables. */
@@ -78,10 +85,48 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     target: 'hive-gateway-nodedup',
     graphql: true,
   },
+  'dashboard-hive-rust': {
+    label: '8',
+    title: 'Dashboard, 50 orders (Hive Gateway, --hive-router-runtime)',
+    target: 'hive-gateway-rust',
+    graphql: true,
+  },
+  // Distinct pages: every request its own customer, status and page size, as real dashboards ask.
+  'dashboard-pages': {
+    label: '3p',
+    title: 'Dashboard pages, distinct variables (@apollo/gateway)',
+    target: 'gateway',
+    graphql: true,
+  },
+  'dashboard-pages-floor': {
+    label: '4p',
+    title: 'Dashboard pages floor: one SQL query, bare node:http + pg',
+    target: 'floor',
+    graphql: true,
+  },
+  'dashboard-pages-hive': {
+    label: '7p',
+    title: 'Dashboard pages (Hive Gateway)',
+    target: 'hive-gateway',
+    graphql: true,
+  },
+  'dashboard-pages-hive-rust': {
+    label: '8p',
+    title: 'Dashboard pages (Hive Gateway, --hive-router-runtime)',
+    target: 'hive-gateway-rust',
+    graphql: true,
+  },
   orders: {
     label: '5',
     title: 'POST /orders (crm-api → order-service → inventory, logistics)',
     target: 'crm-api',
+    connections: 32,
+    graphql: false,
+  },
+  'orders-floor': {
+    label: '5f',
+    title: 'same order, one transaction (reserve, record, book), bare node:http + pg',
+    target: 'floor',
     connections: 32,
     graphql: false,
   },
@@ -94,6 +139,37 @@ export const DASHBOARD_BODY = JSON.stringify({
   variables: { first: 50 },
 });
 
+/** The Dashboard query with its filters: the same shape, a page of any customer, status and size. */
+export const PAGES_QUERY = DASHBOARD_QUERY.replace(
+  'query Dashboard($first: Int!) { orders(first: $first)',
+  'query Dashboard($first: Int!, $after: String, $status: OrderStatus, $customerId: ID) { orders(first: $first, after: $after, status: $status, customerId: $customerId)',
+);
+
+const randomId = (max: number) => 1 + Math.floor(Math.random() * max);
+const STATUSES = ['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'FAILED'];
+const pick = <T>(values: T[]): T => values[Math.floor(Math.random() * values.length)] as T;
+const cursor = (id: number) => `c1.${Buffer.from(String(id)).toString('base64url')}`;
+
+/**
+ * One user's page: half ask for a customer's orders (10 or 20 a page), a
+ * fifth for a customer's orders in one status, the rest scroll one status's
+ * list from anywhere in it (20 or 50 a page).
+ */
+export function pageVariables(customers: number, orders: number): Record<string, unknown> {
+  const roll = Math.random();
+  const customerId = String(randomId(customers));
+  if (roll < 0.5) return { first: pick([10, 20]), customerId };
+  if (roll < 0.7) return { first: 20, customerId, status: pick(STATUSES) };
+  return { first: pick([20, 50]), status: pick(STATUSES), after: cursor(randomId(orders)) };
+}
+
+export const pagesBody = (customers: number, orders: number) =>
+  JSON.stringify({
+    operationName: 'Dashboard',
+    query: PAGES_QUERY,
+    variables: pageVariables(customers, orders),
+  });
+
 /** What the load generator needs to know, passed to it as JSON. */
 export interface LoadSpec {
   scenario: ScenarioName;
@@ -105,9 +181,9 @@ export interface LoadSpec {
   warmup: number;
   customers: number;
   products: number;
+  orders: number;
 }
 
-const randomId = (max: number) => 1 + Math.floor(Math.random() * max);
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
 
 /** A request whose path or body is drawn afresh for every request. */
@@ -128,8 +204,17 @@ export function requestFor(spec: LoadSpec): autocannon.Request {
     case 'dashboard-floor':
     case 'dashboard-hive':
     case 'dashboard-hive-nodedup':
+    case 'dashboard-hive-rust':
       return { method: 'POST', path: '/graphql', headers: JSON_HEADERS, body: DASHBOARD_BODY };
+    case 'dashboard-pages':
+    case 'dashboard-pages-floor':
+    case 'dashboard-pages-hive':
+    case 'dashboard-pages-hive-rust':
+      return varying({ method: 'POST', path: '/graphql', headers: JSON_HEADERS }, () => ({
+        body: pagesBody(spec.customers, spec.orders),
+      }));
     case 'orders':
+    case 'orders-floor':
       return varying({ method: 'POST', path: '/orders', headers: JSON_HEADERS }, () => ({
         body: JSON.stringify({ customerId: randomId(spec.customers), items: orderLines(spec.products) }),
       }));

@@ -3,17 +3,17 @@
 // and the system's processes started on free ports as `npm start` would.
 import path from 'node:path';
 import { migrate } from '@supply/service-kit/migrate';
-import { freePort } from '@supply/test-support/network';
 import pg from 'pg';
 import { startEmbeddedDb } from '../embedded-db.ts';
+import { freePort } from '../ports.ts';
 import { entryOf, SERVICES } from '../services.ts';
 import { loadVolume } from './data.ts';
-import { hiveGateway } from './hive.ts';
+import { ensurePeers, hiveGateway, ROUTER_RUNTIME_MISSING } from './hive.ts';
 import type { Target } from './scenarios.ts';
 import { enableStatements } from './statements.ts';
 import type { Fleet, LaunchSpec, Proc } from './system.ts';
 
-const HIVES = ['hive-gateway', 'hive-gateway-nodedup'] as const;
+const HIVES = ['hive-gateway', 'hive-gateway-nodedup', 'hive-gateway-rust'] as const;
 
 export interface BenchDatabase {
   url: string;
@@ -85,6 +85,7 @@ export interface SystemOptions {
   profileDir?: string | undefined;
   /** The processes the chosen scenarios aim at; the system's own always start. */
   targets: Set<Target>;
+  say: (line: string) => void;
 }
 
 export interface StartedSystem {
@@ -139,20 +140,28 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     specs.push({ ...node('floor', entry), args: ['--import', 'tsx', entry], readyPath: '/healthz' });
   }
   const unavailable: StartedSystem['unavailable'] = {};
-  for (const name of HIVES.filter((hive) => options.targets.has(hive))) {
+  const hives = HIVES.filter((hive) => options.targets.has(hive));
+  const notInstalled = hives.length > 0 ? await ensurePeers(options.say) : undefined;
+  for (const name of hives) {
     const peer = hiveGateway({
       name,
-      dedupe: name === 'hive-gateway',
+      dedupe: name !== 'hive-gateway-nodedup',
+      rust: name === 'hive-gateway-rust',
       root: options.root,
       runDir: options.runDir,
       port: ports.get(name) ?? 0,
       subgraphUrls: Object.fromEntries(SERVICES.map((s) => [s.graph, url(s.name)])),
       env: { ...process.env, LOG_LEVEL: hiveLevel(options.logLevel) },
     });
-    if (peer.ok) specs.push(peer.spec);
-    else unavailable[name] = peer.reason;
+    if (peer.ok && !notInstalled) specs.push(peer.spec);
+    else unavailable[name] = notInstalled ?? (peer.ok ? 'not started' : peer.reason);
   }
   const started = await fleet.start(specs);
+  // Hive Gateway falls back to its own planner, with a warning, when the router runtime does not load.
+  const rust = started.find((proc) => proc.name === 'hive-gateway-rust');
+  if (rust?.tail.some((line) => line.includes(ROUTER_RUNTIME_MISSING))) {
+    throw new Error(`hive-gateway-rust runs without the Hive Router runtime:\n  ${rust.tail.join('\n  ')}`);
+  }
   return { procs: Object.fromEntries(started.map((proc) => [proc.name, proc])), unavailable };
 }
 

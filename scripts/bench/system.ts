@@ -1,21 +1,11 @@
 // The processes a run starts: each service, the gateway, the floor and the
 // peer gateway as its own child, on ports nobody else uses. Every child is
 // tracked, so a failure or Ctrl-C stops all of them.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import axios from 'axios';
+import { isRunning, type NodeChild, startNode, stopChild, waitUntilReady } from '../runner.ts';
 
-export interface Proc {
-  name: string;
-  port: number;
-  url: string;
-  child: ChildProcess;
-  /** Bytes written to stdout and stderr so far: the log volume. */
-  logBytes: number;
-  /** The last lines it wrote, to explain a failure. */
-  tail: string[];
-}
+export type Proc = NodeChild;
 
 export interface LaunchSpec {
   name: string;
@@ -35,51 +25,9 @@ export function createFleet(root: string) {
   const others = new Set<ChildProcess>();
 
   function launch(spec: LaunchSpec): Proc {
-    const child = spawn(process.execPath, spec.args, {
-      cwd: root,
-      env: { ...spec.env, PORT: String(spec.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const proc: Proc = {
-      name: spec.name,
-      port: spec.port,
-      url: `http://127.0.0.1:${spec.port}`,
-      child,
-      logBytes: 0,
-      tail: [],
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.on('data', (chunk: Buffer) => {
-        proc.logBytes += chunk.length;
-      });
-      if (stream) {
-        createInterface({ input: stream }).on('line', (line) => {
-          proc.tail.push(line.slice(0, 500));
-          if (proc.tail.length > 15) proc.tail.shift();
-        });
-      }
-    }
+    const proc = startNode({ ...spec, cwd: root });
     procs.push(proc);
     return proc;
-  }
-
-  async function waitReady(proc: Proc, path: string): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-        throw new Error(`${proc.name} exited while starting:\n  ${proc.tail.join('\n  ')}`);
-      }
-      // axios, not fetch: fetch refuses some ports, and this one may be any.
-      const ok = await axios.get(`${proc.url}${path}`, { timeout: 2_000 }).then(
-        () => true,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(
-      `${proc.name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n  ${proc.tail.join('\n  ')}`,
-    );
   }
 
   return {
@@ -87,7 +35,11 @@ export function createFleet(root: string) {
     /** Starts each process, then waits until all of them answer their readiness path. */
     async start(specs: LaunchSpec[]): Promise<Proc[]> {
       const started = specs.map(launch);
-      await Promise.all(started.map((proc, i) => waitReady(proc, specs[i]?.readyPath ?? '/')));
+      await Promise.all(
+        started.map((proc, i) =>
+          waitUntilReady(proc, specs[i]?.readyPath ?? '/', { timeoutMs: READY_TIMEOUT_MS }),
+        ),
+      );
       return started;
     },
     /** Tracks a child that is not a server until it exits. */
@@ -98,34 +50,18 @@ export function createFleet(root: string) {
     /** SIGTERM to all, SIGKILL to any still there after the grace period; profiles are written on a clean exit. */
     async stopAll(): Promise<void> {
       for (const child of others) child.kill('SIGKILL');
-      await Promise.all(procs.map(stop));
+      await Promise.all(procs.map((proc) => stopChild(proc.child, STOP_TIMEOUT_MS)));
     },
     /** Last resort on exit: nothing this run started may outlive it. */
     killNow(): void {
       for (const child of [...others, ...procs.map((proc) => proc.child)]) {
-        if (running(child)) child.kill('SIGKILL');
+        if (isRunning(child)) child.kill('SIGKILL');
       }
     },
   };
 }
 
 export type Fleet = ReturnType<typeof createFleet>;
-
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function stop(proc: Proc): Promise<void> {
-  return new Promise((resolve) => {
-    if (!running(proc.child)) return resolve();
-    const force = setTimeout(() => proc.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    proc.child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    proc.child.kill('SIGTERM');
-  });
-}
 
 /** Resident set size in MiB, from /proc (Linux); undefined where there is none. */
 export function rssMiB(pid: number | undefined): number | undefined {
