@@ -12,6 +12,7 @@ export const ACCESS_CHECK: TypedDocumentNode<{ __typename: string }> = gql`
 export const ORDER_STATUSES = [
   'PENDING',
   'CONFIRMED',
+  'PARTIALLY_SHIPPED',
   'SHIPPED',
   'DELIVERED',
   'CANCELLED',

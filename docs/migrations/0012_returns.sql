@@ -72,7 +72,7 @@ CREATE INDEX restock_items_warehouse_idx ON restock_items (warehouse_id);
 
 ALTER TABLE webhook_events DROP CONSTRAINT webhook_events_type_check;
 ALTER TABLE webhook_events ADD CONSTRAINT webhook_events_type_check CHECK (type IN ('order.confirmed',
-  'order.failed', 'order.cancelled', 'order.shipped', 'order.delivered',
+  'order.failed', 'order.cancelled', 'order.partially_shipped', 'order.shipped', 'order.delivered',
   'shipment.exception', 'stock.low', 'return.received'));
 
 -- return.received: the goods of a return arrived.

@@ -7,7 +7,7 @@ import { type StartedGateway, startGateway } from '@supply/test-support/gateway'
 import { graphql } from '@supply/test-support/http';
 import { type System, startSystem } from '@supply/test-support/system';
 import { counters, resetCounters, subgraphEnv } from './harness.ts';
-import { DASHBOARD } from './operations.ts';
+import { DASHBOARD, DASHBOARD_WITH_SHIPMENTS } from './operations.ts';
 
 const CUSTOMERS = 12;
 const PRODUCTS = 8;
@@ -42,6 +42,14 @@ async function seedOrders(db: TestDatabase) {
       SELECT o, 'GlobePost', 'standard', 'GLP' || lpad(o::text, 12, '0'), 'in_transit', o || ' Dock Road',
         'London', 'E16 ' || o, 'GB', 500, 1500, 'USD', DATE '2026-12-01' + o
       FROM generate_series(1, ${ORDERS}) o WHERE o % 6 <> 0;
+    -- Every third order also ships from Newark.
+    INSERT INTO warehouses (id, code, name) VALUES (2, 'EWR', 'Newark');
+    INSERT INTO shipments (order_id, origin_warehouse_id, carrier, service_level, tracking_number, status,
+        destination_line1, destination_city, destination_postal_code, destination_country, weight_grams,
+        cost_cents, currency, estimated_delivery_date)
+      SELECT o, 2, 'GlobePost', 'standard', 'GLN' || lpad(o::text, 12, '0'), 'label_created', o || ' Dock Road',
+        'London', 'E16 ' || o, 'GB', 500, 1500, 'USD', DATE '2026-12-01' + o
+      FROM generate_series(1, ${ORDERS}) o WHERE o % 3 = 1;
     SELECT setval(pg_get_serial_sequence('customers', 'id'), ${CUSTOMERS});
     SELECT setval(pg_get_serial_sequence('products', 'id'), ${PRODUCTS});
     SELECT setval(pg_get_serial_sequence('orders', 'id'), ${ORDERS});`);
@@ -63,9 +71,9 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function dashboard(first: number) {
+async function dashboard(first: number, operation = DASHBOARD) {
   resetCounters(system);
-  const { status, body } = await graphql(gateway.url, DASHBOARD, { first });
+  const { status, body } = await graphql(gateway.url, operation, { first });
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
   return { orders: body.data.orders, ...counters(system) };
@@ -84,6 +92,23 @@ describe('the dashboard', () => {
     }
     expect(five.orders.edges).toHaveLength(5);
     expect(fifty.orders.edges).toHaveLength(50);
+  });
+
+  // Measured: with every shipment and its origin selected, one more statement and fetch (inventory's warehouses by
+  // id, for the shipments' origins), whatever the page size.
+  it('costs 7 SQL statements and 5 fetches with every shipment and its origin selected, for 5 orders as for 50', async () => {
+    const five = await dashboard(5, DASHBOARD_WITH_SHIPMENTS);
+    const fifty = await dashboard(50, DASHBOARD_WITH_SHIPMENTS);
+    for (const page of [five, fifty]) {
+      expect(page.sql).toEqual({ crm: 1, inventory: 3, logistics: 1, orders: 2 });
+      expect(page.fetches).toEqual({ crm: 1, inventory: 2, logistics: 1, orders: 1 });
+    }
+    const first = fifty.orders.edges[0].node;
+    expect(first.shipments).toEqual([
+      expect.objectContaining({ status: 'IN_TRANSIT', origin: { code: 'MAIN' } }),
+      expect.objectContaining({ status: 'LABEL_CREATED', origin: { code: 'EWR' } }),
+    ]);
+    expect(fifty.orders.edges[5].node.shipments).toEqual([]);
   });
 
   it('answers every order with its customer, items, products with stock, and shipment', async () => {

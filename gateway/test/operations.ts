@@ -19,6 +19,12 @@ export const DASHBOARD = /* GraphQL */ `
   }
 `;
 
+/** The dashboard with every shipment of each order and the warehouse it leaves from. */
+export const DASHBOARD_WITH_SHIPMENTS = DASHBOARD.replace(
+  'shipment { id status carrier trackingNumber estimatedDeliveryDate }',
+  'shipments { id status carrier trackingNumber origin { code } }',
+);
+
 /** The dashboard with its page size written in, as a hand-written client might send it. */
 export const dashboardWithPage = (first: number) =>
   DASHBOARD.replace('orders(first: $first)', `orders(first: ${first})`).replace('($first: Int!)', '');

@@ -28,6 +28,7 @@ const TABLES = [
   'stock_transfers',
   'orders',
   'order_items',
+  'order_item_allocations',
   'order_status_history',
   'reservations',
   'reservation_items',
@@ -251,9 +252,27 @@ describe('migrate on a database from before 0003', () => {
   });
 });
 
+// docs/db-schema.sql as it was before 0007, sample data and all, as an existing database holds it.
+const BEFORE_WAREHOUSES = readFileSync(
+  new URL('./fixtures/db-schema-before-warehouses.sql', import.meta.url),
+  'utf8',
+);
+
+/** A database as the release before 0007 left it: its schema, sample data and migrations record. */
+async function databaseBeforeWarehouses(label: string): Promise<string> {
+  const url = await emptyDatabase(label);
+  await adminQuery(url, BEFORE_WAREHOUSES);
+  await adminQuery(
+    url,
+    `CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+     INSERT INTO schema_migrations (version) VALUES ('0000_baseline'), ('0001_shipment_reports_rejected_at'),
+       ('0002_idempotency_response_json'), ('0003_order_edges'), ('0004_service_roles_and_rate_limits'),
+       ('0005_order_status_for_neighbours'), ('sample-data')`,
+  );
+  return url;
+}
+
 describe('migrate on a database from before 0007 (one stock level per product)', () => {
-  // docs/db-schema.sql as it was then, sample data and all, as an existing database holds it.
-  const BEFORE = readFileSync(new URL('./fixtures/db-schema-before-warehouses.sql', import.meta.url), 'utf8');
   const STOCK = `SELECT product_id, quantity_on_hand, quantity_reserved, reorder_point, location, version
     FROM inventory ORDER BY product_id`;
   const ORDERS = `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM order_items) AS items,
@@ -261,15 +280,7 @@ describe('migrate on a database from before 0007 (one stock level per product)',
     (SELECT count(*) FROM inventory_adjustments) AS adjustments`;
 
   it('moves every unit of stock to the default warehouse, keeping every order, and totals follow', async () => {
-    const url = await emptyDatabase('0007');
-    await adminQuery(url, BEFORE);
-    await adminQuery(
-      url,
-      `CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
-       INSERT INTO schema_migrations (version) VALUES ('0000_baseline'), ('0001_shipment_reports_rejected_at'),
-         ('0002_idempotency_response_json'), ('0003_order_edges'), ('0004_service_roles_and_rate_limits'),
-         ('0005_order_status_for_neighbours'), ('sample-data')`,
-    );
+    const url = await databaseBeforeWarehouses('0007');
     const stock = (await adminQuery(url, STOCK)).rows;
     const orders = (await adminQuery(url, ORDERS)).rows;
 
@@ -297,6 +308,47 @@ describe('migrate on a database from before 0007 (one stock level per product)',
     );
     const [first] = (await adminQuery(url, STOCK)).rows;
     expect(first).toMatchObject({ product_id: 1, quantity_on_hand: stock[0]!.quantity_on_hand + 4 });
+  });
+});
+
+describe('migrate on a database from before 0011 (one shipment per order)', () => {
+  const SHIPMENTS = `SELECT id, order_id, status, tracking_number, cost_cents FROM shipments ORDER BY id`;
+  const ORDERS = `SELECT id, status, total_cents FROM orders ORDER BY id`;
+
+  it('keeps every order, its shipment (leaving from the default warehouse) and its allocations', async () => {
+    const url = await databaseBeforeWarehouses('0011');
+    const shipments = (await adminQuery(url, SHIPMENTS)).rows;
+    const orders = (await adminQuery(url, ORDERS)).rows;
+    const held = (
+      await adminQuery(url, 'SELECT order_id, product_id, quantity FROM reservation_items ORDER BY 1, 2')
+    ).rows;
+    expect(shipments.length).toBeGreaterThan(0);
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toContain('0011_split_shipments');
+    expect((await adminQuery(url, SHIPMENTS)).rows).toEqual(shipments);
+    expect((await adminQuery(url, ORDERS)).rows).toEqual(orders);
+    const origins = await adminQuery(url, 'SELECT DISTINCT origin_warehouse_id AS origin FROM shipments');
+    expect(origins.rows).toEqual([{ origin: 1 }]);
+    const allocations = await adminQuery(
+      url,
+      'SELECT order_id, product_id, quantity FROM order_item_allocations WHERE warehouse_id = 1 ORDER BY 1, 2',
+    );
+    expect(allocations.rows).toEqual(held);
+    expect(await rowCounts(url)).toMatchObject({ order_item_allocations: held.length });
+    // An order may now ship from a second warehouse, and be partially shipped.
+    await adminQuery(
+      url,
+      `INSERT INTO warehouses (id, code, name) VALUES (9, 'EWR', 'Newark');
+       INSERT INTO shipments (order_id, origin_warehouse_id, carrier, service_level, tracking_number,
+         destination_line1, destination_city, destination_postal_code, destination_country, weight_grams,
+         cost_cents, currency, estimated_delivery_date)
+       SELECT order_id, 9, carrier, service_level, 'SPLIT' || tracking_number, destination_line1, destination_city,
+         destination_postal_code, destination_country, weight_grams, cost_cents, currency, estimated_delivery_date
+       FROM shipments WHERE status = 'label_created';
+       UPDATE orders SET status = 'partially_shipped' WHERE status = 'confirmed'`,
+    );
   });
 });
 
@@ -377,7 +429,8 @@ describe('migrate on a database from before 0012 (no returns)', () => {
        DROP FUNCTION webhook_return_event();
        ALTER TABLE webhook_events DROP CONSTRAINT webhook_events_type_check;
        ALTER TABLE webhook_events ADD CONSTRAINT webhook_events_type_check CHECK (type IN ('order.confirmed',
-         'order.failed', 'order.cancelled', 'order.shipped', 'order.delivered', 'shipment.exception', 'stock.low'));
+         'order.failed', 'order.cancelled', 'order.partially_shipped', 'order.shipped', 'order.delivered',
+         'shipment.exception', 'stock.low'));
        DELETE FROM schema_migrations WHERE version = '0012_returns';`,
     );
     const before = await rowCounts(url, KEPT);

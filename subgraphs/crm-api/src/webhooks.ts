@@ -11,6 +11,7 @@ export const WEBHOOK_EVENTS = [
   'order.confirmed',
   'order.failed',
   'order.cancelled',
+  'order.partially_shipped',
   'order.shipped',
   'order.delivered',
   'shipment.exception',

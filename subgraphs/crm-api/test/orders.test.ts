@@ -35,7 +35,13 @@ describe('POST /orders', () => {
     const res = await crm.post('/orders', { customerId: WITH_ADDRESS, productId: GADGET, quantity: 2 });
     expect(res.status).toBe(201);
     expect(res.data.items).toEqual([
-      { productId: GADGET, quantity: 2, unitPriceCents: 9900, lineTotalCents: 19800 },
+      {
+        productId: GADGET,
+        quantity: 2,
+        unitPriceCents: 9900,
+        lineTotalCents: 19800,
+        allocations: [{ warehouseId: 1, quantity: 2 }],
+      },
     ]);
   });
 

@@ -15,6 +15,7 @@ const ORDER_EVENTS = [
   'order.confirmed',
   'order.failed',
   'order.cancelled',
+  'order.partially_shipped',
   'order.shipped',
   'order.delivered',
 ];

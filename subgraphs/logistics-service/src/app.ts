@@ -25,10 +25,10 @@ export interface AppOptions {
   newTrackingNumber?: (carrier: Carrier) => string;
 }
 
-// Booking a label is order-service's step of placing an order: the service key (admin) only.
+// Booking labels and cancelling an order's are order-service's steps: the service key (admin) only.
 // The parked reports are for operators only.
 const access: AccessPolicy = (req) =>
-  (req.method === 'POST' && req.path === '/shipments') || req.path.startsWith('/shipment-reports')
+  (req.method === 'POST' && req.path.startsWith('/shipments')) || req.path.startsWith('/shipment-reports')
     ? 'admin'
     : defaultPolicy(req);
 

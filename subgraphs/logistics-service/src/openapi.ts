@@ -8,10 +8,11 @@ import {
   timestamp,
 } from '@supply/service-kit/openapi';
 import { z } from 'zod';
+import { createShipmentInput } from './booking.ts';
 import { reportedStatuses } from './reports.ts';
-import { shipmentListQuery, statusInput } from './routes.ts';
-import { createShipmentInput, shipmentStatuses } from './shipments.ts';
+import { orderCancellationInput, shipmentListQuery, statusInput } from './routes.ts';
 import { serviceLevels } from './shipping-rules.ts';
+import { shipmentStatuses } from './status-machine.ts';
 
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
@@ -23,6 +24,7 @@ export function openApiDocument(version?: OpenApiVersion) {
     z.object({
       id: z.int(),
       orderId: z.int(),
+      originWarehouseId: z.int().describe('The warehouse the parcel leaves from'),
       carrier: z.string(),
       serviceLevel: z.enum(serviceLevels),
       trackingNumber: z.string(),
@@ -47,13 +49,22 @@ export function openApiDocument(version?: OpenApiVersion) {
     tags,
     method: 'post',
     path: '/shipments',
-    summary: "Book a label for an order; the order's live shipment when it has one",
+    summary: "Book a label for an order from one warehouse; the order's live one from there when it has one",
     access: 'admin',
     request: { body: { ...json(createShipmentInput), required: true } },
     responses: {
       200: json(shipment, "The order's live shipment, booked before"),
       201: json(shipment, 'The shipment, booked'),
     },
+  });
+  docs.route({
+    tags,
+    method: 'post',
+    path: '/shipments/cancellations',
+    summary: 'Cancel every live shipment of an order, or none: 409 when one has moved',
+    access: 'admin',
+    request: { body: { ...json(orderCancellationInput), required: true } },
+    responses: { 200: json(z.object({ items: z.array(shipment) }), 'Every shipment of the order') },
   });
   docs.route({
     tags,

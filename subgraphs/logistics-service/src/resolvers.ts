@@ -5,7 +5,9 @@ import { dateTimeScalar } from '@supply/service-kit/graphql';
 import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { parse, parseId } from '@supply/service-kit/validation';
 import type { Loaders } from './loaders.ts';
-import type { ShipmentStatus, ShipmentsDomain } from './shipments.ts';
+import type { Shipment } from './shipment.ts';
+import { firstShipment, type ShipmentsDomain } from './shipments.ts';
+import type { ShipmentStatus } from './status-machine.ts';
 
 export interface Context {
   shipments: ShipmentsDomain;
@@ -45,10 +47,13 @@ export const resolvers = {
   },
   Shipment: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.shipment.load(parseId(ref.id)),
+    origin: (shipment: Shipment) => ({ __typename: 'Warehouse', id: shipment.originWarehouseId }),
   },
   Order: {
     __resolveReference: (ref: { id: string }) => ref,
-    shipment: (order: { id: string }, _: unknown, ctx: Context) =>
-      ctx.loaders.shipmentOfOrder.load(parseId(order.id)),
+    shipments: (order: { id: string }, _: unknown, ctx: Context) =>
+      ctx.loaders.shipmentsOfOrder.load(parseId(order.id)),
+    shipment: async (order: { id: string }, _: unknown, ctx: Context) =>
+      firstShipment(await ctx.loaders.shipmentsOfOrder.load(parseId(order.id))),
   },
 };

@@ -5,8 +5,10 @@ import { syncPageOf, syncQuerySchema } from '@supply/service-kit/sync';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
+import { createShipmentInput } from './booking.ts';
 import type { ReportOutbox } from './reports.ts';
-import { createShipmentInput, type ShipmentsDomain, shipmentStatuses } from './shipments.ts';
+import type { ShipmentsDomain } from './shipments.ts';
+import { shipmentStatuses } from './status-machine.ts';
 
 const status = z.enum(shipmentStatuses, { error: `must be one of ${shipmentStatuses.join(', ')}` });
 
@@ -15,6 +17,8 @@ export const shipmentListQuery = syncQuerySchema
   .strict();
 
 export const statusInput = z.object({ status }).strict();
+
+export const orderCancellationInput = z.object({ orderId: idSchema }).strict();
 
 export function shipmentRoutes(shipments: ShipmentsDomain): Router {
   const router = Router();
@@ -25,6 +29,11 @@ export function shipmentRoutes(shipments: ShipmentsDomain): Router {
       .status(created ? 201 : 200)
       .location(`/shipments/${shipment.id}`)
       .json(shipment);
+  });
+
+  router.post('/shipments/cancellations', async (req, res) => {
+    const { orderId } = parse(orderCancellationInput, req.body);
+    res.json({ items: await shipments.cancelOrder(orderId) });
   });
 
   router.get('/shipments', async (req, res) => {

@@ -15,10 +15,12 @@ export type Carrier = 'Parcelink Ground' | 'Parcelink Air' | 'GlobePost' | 'Swif
 export const CURRENCY = 'USD';
 export const MAX_WEIGHT_GRAMS = 30_000;
 
-// The warehouse ships from the US.
+/** Where a warehouse whose address is not known ships from: the network's first warehouse was in the US. */
+export const UNKNOWN_ORIGIN_COUNTRY = 'US';
+
+// The international zone of each destination; a leg within one country is domestic.
 const ZONE_BY_COUNTRY = new Map<string, Zone>([
-  ['US', 'domestic'],
-  ...['CA', 'MX'].map((code) => [code, 'north-america'] as const),
+  ...['US', 'CA', 'MX'].map((code) => [code, 'north-america'] as const),
   // EU members, then the rest of the European single-customs neighbourhood.
   ...[
     ...['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE'],
@@ -30,8 +32,12 @@ const ZONE_BY_COUNTRY = new Map<string, Zone>([
   ),
 ]);
 
-/** The zone a destination country (ISO 3166-1 alpha-2) falls in. */
-export function zoneOf(country: string): Zone {
+/**
+ * The zone of a leg (countries ISO 3166-1 alpha-2): domestic within one country,
+ * else the destination's international zone.
+ */
+export function zoneOf(country: string, originCountry: string | null = UNKNOWN_ORIGIN_COUNTRY): Zone {
+  if (country === (originCountry ?? UNKNOWN_ORIGIN_COUNTRY)) return 'domestic';
   return ZONE_BY_COUNTRY.get(country) ?? 'rest-of-world';
 }
 
@@ -127,7 +133,10 @@ export function estimatedDeliveryDate(createdAt: Date, zone: Zone, level: Servic
 }
 
 export interface QuoteInput {
+  /** The destination's country. */
   country: string;
+  /** The origin warehouse's country; null when its address is not known. */
+  originCountry?: string | null;
   weightGrams: number;
   serviceLevel: ServiceLevel;
 }
@@ -142,7 +151,7 @@ export interface Quote {
 
 /** Everything the rules decide about a parcel booked at `createdAt`. */
 export function quote(input: QuoteInput, createdAt: Date): Quote {
-  const zone = zoneOf(input.country);
+  const zone = zoneOf(input.country, input.originCountry ?? null);
   return {
     zone,
     carrier: carrierFor(zone, input.serviceLevel),

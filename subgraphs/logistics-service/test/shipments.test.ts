@@ -42,6 +42,7 @@ describe('POST /shipments', () => {
     expect(res.data).toEqual({
       id: expect.any(Number),
       orderId,
+      originWarehouseId: 1,
       carrier: 'GlobePost',
       serviceLevel: 'standard',
       trackingNumber: expect.stringMatching(/^GLP[A-Z0-9]{12}$/),
@@ -56,15 +57,16 @@ describe('POST /shipments', () => {
     });
   });
 
-  it('books in one statement and answers, byte for byte, what reading the shipment back answers', async () => {
+  it('books in two statements (the origin read, the insert) and answers, byte for byte, what reading the shipment back answers', async () => {
     const orderId = await newOrder(db);
     logistics.queries.reset();
     const res = await http.post<string>('/shipments', booking(orderId), { responseType: 'text' });
     // The report outbox polls shipment_reports in the background: not the booking's cost.
     const statements = logistics.queries.statements.filter((sql) => !/\bshipment_reports\b/.test(sql));
     expect(res.status).toBe(201);
-    expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatch(/^\s*INSERT INTO shipments[\s\S]*RETURNING/);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/FROM warehouses/);
+    expect(statements[1]).toMatch(/^\s*INSERT INTO shipments[\s\S]*RETURNING/);
     const { id } = JSON.parse(res.data);
     expect(res.data).toBe((await http.get<string>(`/shipments/${id}`, { responseType: 'text' })).data);
   });

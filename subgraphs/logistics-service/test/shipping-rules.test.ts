@@ -2,7 +2,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Unprocessable } from '@supply/service-kit/errors';
 import { classifyAnswer, retryDelayMs } from '../src/reports.ts';
-import { canMove, type ShipmentStatus, shipmentStatuses } from '../src/shipments.ts';
 import {
   addBusinessDays,
   carrierFor,
@@ -13,6 +12,7 @@ import {
   weightBand,
   zoneOf,
 } from '../src/shipping-rules.ts';
+import { canMove, type ShipmentStatus, shipmentStatuses } from '../src/status-machine.ts';
 
 describe('zones', () => {
   it.each([
@@ -35,6 +35,18 @@ describe('zones', () => {
     ['PR', 'rest-of-world'],
   ])('puts %s in %s', (country, zone) => {
     expect(zoneOf(country)).toBe(zone);
+  });
+});
+
+describe('legs', () => {
+  it.each([
+    ['NL', 'NL', 'domestic'],
+    ['SG', 'SG', 'domestic'],
+    ['US', 'NL', 'north-america'],
+    ['DE', 'NL', 'europe'],
+    ['US', null, 'domestic'],
+  ])('puts a leg to %s from %s in %s', (country, origin, zone) => {
+    expect(zoneOf(country, origin)).toBe(zone);
   });
 });
 

@@ -1,13 +1,18 @@
-// What happens to an order after it is placed: cancellation before it ships,
-// and the shipment's reports from logistics-service (in transit: the stock is
-// committed and the order shipped; delivered: the order delivered; cancelled
-// in logistics: the order cancelled, or failed while still being placed).
+// What happens to an order after it is placed: cancellation before any
+// shipment moves, and the shipments' reports from logistics-service (the first
+// one moving commits the stock; the order is then partially shipped, shipped
+// or delivered as its shipments are; a shipment cancelled in logistics cancels
+// the order, or fails it while it is still being placed).
 import type { Database } from '@supply/service-kit/database';
 import { Conflict, Unavailable } from '@supply/service-kit/errors';
 import { z } from 'zod';
 import type { Neighbours } from './neighbours.ts';
-import { type OrderStatus, type OrdersStore, type OrderView, transition } from './orders.ts';
+import type { OrderView } from './order-view.ts';
+import type { OrdersStore } from './orders.ts';
 import type { OrderPlacing } from './placing.ts';
+import { progressOf, type ReportedStatus } from './shipping-progress.ts';
+import { before, type OrderStatus, reached, type ShippingProgress } from './status-machine.ts';
+import { transition } from './transition.ts';
 
 export const shipmentEventInput = z.strictObject({
   shipmentId: z.number().int().positive(),
@@ -15,13 +20,6 @@ export const shipmentEventInput = z.strictObject({
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type ShipmentEvent = z.output<typeof shipmentEventInput>;
-
-/** The order statuses in which each report has already been applied. */
-const APPLIED: Record<ShipmentEvent['status'], readonly OrderStatus[]> = {
-  in_transit: ['shipped', 'delivered'],
-  delivered: ['delivered'],
-  cancelled: ['cancelled', 'failed'],
-};
 
 interface Deps {
   db: Database;
@@ -31,17 +29,14 @@ interface Deps {
 }
 
 export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
-  const liveShipment = (orderId: number) =>
-    db.prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } }, select: { id: true } });
-
   return {
     /**
-     * Cancels a pending or confirmed order. A confirmed order's shipment is
-     * cancelled first, so it can no longer leave (one already on its way
-     * refuses, and the order stays as it is). Then the cancellation is
-     * recorded, and only then is the stock released: a release that does not
-     * get through is finished by the recovery sweep. Cancelling a cancelled
-     * order answers it as it is.
+     * Cancels a pending or confirmed order. A confirmed order's shipments are
+     * cancelled first, all or none, so none can leave any more (when one is
+     * already on its way, logistics refuses and the order stays as it is).
+     * Then the cancellation is recorded, and only then is the stock released:
+     * a release that does not get through is finished by the recovery sweep.
+     * Cancelling a cancelled order answers it as it is.
      */
     async cancel(orderId: number): Promise<OrderView> {
       const order = await store.get(orderId);
@@ -52,9 +47,8 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
           { currentStatus: order.status },
         );
       }
-      if (order.status === 'confirmed') {
-        const shipment = await liveShipment(orderId);
-        if (shipment) await neighbours.cancelShipment(shipment.id);
+      if (order.status === 'confirmed' && order.shipments.some((s) => s.status !== 'cancelled')) {
+        await neighbours.cancelShipments(orderId);
       }
       await cancelled(orderId, 'cancelled on request');
       return store.get(orderId);
@@ -71,25 +65,43 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
    */
   async function recordShipmentEvent(orderId: number, event: ShipmentEvent): Promise<OrderView> {
     const order = await store.get(orderId);
-    if (APPLIED[event.status].includes(order.status)) return order;
-    if (order.status === 'pending') {
-      if (event.status !== 'cancelled') {
-        throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
-      }
-      // Lost to a move made since the read (confirmed, say): apply it to where the order is now.
-      if (!(await placing.abandon(orderId, `its shipment ${event.shipmentId} was cancelled`))) {
-        return recordShipmentEvent(orderId, event);
-      }
-    } else if (event.status === 'cancelled' && order.status === 'confirmed') {
-      await cancelled(orderId, `its shipment ${event.shipmentId} was cancelled`);
-    } else if (event.status !== 'cancelled') {
-      await forward(order.status, orderId, event);
-    } else {
-      throw new Conflict(`Order ${orderId} is ${order.status}; its shipment cannot be cancelled`, {
+    if (!order.shipments.some((s) => s.id === event.shipmentId)) {
+      throw new Conflict(`Shipment ${event.shipmentId} does not carry order ${orderId}`, {
         currentStatus: order.status,
       });
     }
+    if (event.status === 'cancelled') return shipmentCancelled(order, event);
+    if (order.status === 'pending') {
+      throw new Unavailable(`Order ${orderId} is still being placed; report its shipment again later`);
+    }
+    if (order.status === 'cancelled' || order.status === 'failed') {
+      throw new Conflict(`Order ${orderId} is ${order.status}; it cannot take a shipment report`, {
+        currentStatus: order.status,
+      });
+    }
+    const target = progressOf(order.shipments, { shipmentId: event.shipmentId, status: event.status });
+    if (reached(order.status, target)) return order;
+    // The goods left a warehouse: commit the stock, then say so.
+    if (order.status === 'confirmed') await neighbours.commit(orderId);
+    await advance(orderId, target, `shipment ${event.shipmentId} ${inWords(event.status)}`);
     return store.get(orderId);
+  }
+
+  /** A shipment cancelled in logistics: the order is cancelled, or failed while being placed. */
+  async function shipmentCancelled(order: OrderView, event: ShipmentEvent): Promise<OrderView> {
+    const reason = `its shipment ${event.shipmentId} was cancelled`;
+    if (order.status === 'cancelled' || order.status === 'failed') return order;
+    if (order.status === 'pending') {
+      // Lost to a move made since the read (confirmed, say): apply it to where the order is now.
+      if (!(await placing.abandon(order.id, reason))) return recordShipmentEvent(order.id, event);
+    } else if (order.status === 'confirmed') {
+      await cancelled(order.id, reason);
+    } else {
+      throw new Conflict(`Order ${order.id} is ${order.status}; its shipment cannot be cancelled`, {
+        currentStatus: order.status,
+      });
+    }
+    return store.get(order.id);
   }
 
   /** Records the cancellation (a race lost to another one is as good), then gives back what it held. */
@@ -103,31 +115,26 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
     await placing.compensate(orderId);
   }
 
-  /** in_transit: commit the stock, then shipped; delivered: the same first if need be, then delivered. */
-  async function forward(status: OrderStatus, orderId: number, event: ShipmentEvent): Promise<void> {
-    if (status === 'confirmed') {
-      // The goods left the warehouse: commit the stock, then say so.
-      await neighbours.commit(orderId);
-      await moveUnlessDone(orderId, 'confirmed', 'shipped', `shipment ${event.shipmentId} in transit`);
-    } else if (status !== 'shipped') {
-      throw new Conflict(`Order ${orderId} is ${status}; it cannot take a shipment report`, {
-        currentStatus: status,
-      });
-    }
-    if (event.status === 'delivered') {
-      await moveUnlessDone(orderId, 'shipped', 'delivered', `shipment ${event.shipmentId} delivered`);
+  /**
+   * Moves the order forward to `target`, through shipped on the way to delivered. A report
+   * racing this one may have made a move already, or gone further: that is done, not a conflict.
+   */
+  async function advance(orderId: number, target: ShippingProgress, reason: string): Promise<void> {
+    const steps: ShippingProgress[] = target === 'delivered' ? ['shipped', 'delivered'] : [target];
+    for (const step of steps) {
+      const outcome = await transition(db.prisma, orderId, before(step), step, reason);
+      const current = outcome.moved ? step : (outcome.current as OrderStatus);
+      if (!reached(current, step)) {
+        throw new Conflict(`Order ${orderId} is ${current}; it cannot become ${step}`, {
+          currentStatus: current,
+        });
+      }
     }
   }
+}
 
-  /** A duplicate report racing this one may have made the move already: that is done, not a conflict. */
-  async function moveUnlessDone(orderId: number, from: OrderStatus, to: OrderStatus, reason: string) {
-    const outcome = await transition(db.prisma, orderId, [from], to, reason);
-    if (outcome.moved || outcome.current === to || (to === 'shipped' && outcome.current === 'delivered'))
-      return;
-    throw new Conflict(`Order ${orderId} is ${outcome.current}; it cannot become ${to}`, {
-      currentStatus: outcome.current,
-    });
-  }
+function inWords(status: ReportedStatus): string {
+  return status === 'in_transit' ? 'in transit' : 'delivered';
 }
 
 export type OrderLifecycle = ReturnType<typeof orderLifecycle>;

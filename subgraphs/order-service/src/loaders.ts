@@ -1,12 +1,13 @@
 // Per-request DataLoaders: N orders, the orders of N customers, or the
-// history or returns of N orders, cost a fixed number of queries however large N is.
+// history, returns or allocations of N orders, cost a fixed number of queries however large N is.
 import { type Database, Prisma } from '@supply/service-kit/database';
 import { batched } from '@supply/service-kit/limits';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
 import DataLoader from 'dataloader';
-import type { OrderStatus, OrderSummary, StatusChange } from './orders.ts';
+import type { Allocation, OrderSummary, StatusChange } from './order-view.ts';
 import type { ReturnView } from './return-store.ts';
 import type { OrderReturns } from './returns.ts';
+import type { OrderStatus } from './status-machine.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
 export interface CustomerOrdersKey {
@@ -58,6 +59,10 @@ export function createLoaders(db: Database, orders: SupplyOrders, returns: Order
     order: new DataLoader<number, OrderSummary | null>((ids) => orders.getMany(ids), batched),
     history: new DataLoader<number, StatusChange[]>((ids) => orders.historyOf(ids), batched),
     returns: new DataLoader<number, ReturnView[]>((ids) => returns.ofOrders(ids), batched),
+    allocations: new DataLoader<number, Map<number, Allocation[]>>(
+      (ids) => orders.allocationsOf(ids),
+      batched,
+    ),
     customerOrders: new DataLoader(ordersOfCustomers, {
       ...batched,
       cacheKeyFn: (key) => JSON.stringify([key.customerId, key.first, key.after ?? null, key.status ?? null]),

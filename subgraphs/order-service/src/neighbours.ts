@@ -6,11 +6,16 @@ import { createServiceClient } from '@supply/service-kit/client';
 import type { Config } from '@supply/service-kit/config';
 import type { Logger } from '@supply/service-kit/logger';
 import type { AddressInput } from '@supply/service-kit/validation';
-import type { ShipmentSummary } from './orders.ts';
+import type { Allocation, ShipmentSummary } from './order-view.ts';
 
 export interface ReservationLine {
   productId: number;
   quantity: number;
+}
+
+/** A reserved line and the warehouses it is held in, as inventory-service answers it. */
+export interface ReservedLine extends ReservationLine {
+  allocations: Allocation[];
 }
 
 /** Units of a received return to put back on hand (inventory picks the warehouses unless one is named). */
@@ -23,6 +28,7 @@ export interface RestockRequest {
 
 export interface ShipmentRequest {
   orderId: number;
+  originWarehouseId: number;
   destination: AddressInput;
   weightGrams: number;
   serviceLevel: 'standard' | 'express';
@@ -43,10 +49,19 @@ export function neighbours(config: Config, logger: Logger) {
   const repeatable = (key: string) => ({ headers: { 'Idempotency-Key': key } });
 
   return {
-    /** Holds the items; warehouses in the destination's country are preferred. */
-    async reserve(orderId: number, items: ReservationLine[], destinationCountry: string): Promise<void> {
+    /** Holds the items; warehouses in the destination's country are preferred. The lines as held. */
+    async reserve(
+      orderId: number,
+      items: ReservationLine[],
+      destinationCountry: string,
+    ): Promise<ReservedLine[]> {
       const body = { orderId, items, destinationCountry };
-      await inventory.post('/inventory/reservations', body, repeatable(`reserve-${orderId}`));
+      const { data } = await inventory.post<{ items: ReservedLine[] }>(
+        '/inventory/reservations',
+        body,
+        repeatable(`reserve-${orderId}`),
+      );
+      return data.items;
     },
     async release(orderId: number): Promise<void> {
       await inventory.delete(`/inventory/reservations/${orderId}`);
@@ -63,12 +78,13 @@ export function neighbours(config: Config, logger: Logger) {
       const { data } = await logistics.post<ShipmentSummary>(
         '/shipments',
         request,
-        repeatable(`ship-${request.orderId}`),
+        repeatable(`ship-${request.orderId}-${request.originWarehouseId}`),
       );
       return data;
     },
-    async cancelShipment(shipmentId: number): Promise<void> {
-      await logistics.patch(`/shipments/${shipmentId}`, { status: 'cancelled' });
+    /** Cancels every shipment of the order, or none (409 when one has moved); safe to repeat. */
+    async cancelShipments(orderId: number): Promise<void> {
+      await logistics.post('/shipments/cancellations', { orderId }, repeatable(`cancel-${orderId}`));
     },
     /** Puts a received return's units back on hand; keyed by the return, so a repeat restocks once. */
     async restock(request: RestockRequest): Promise<void> {

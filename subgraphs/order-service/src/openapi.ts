@@ -11,13 +11,24 @@ import {
 import { addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { shipmentEventInput } from './lifecycle.ts';
-import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
 import { describeReturns } from './return-openapi.ts';
 import { orderListQuery } from './routes.ts';
+import { ORDER_STATUSES } from './status-machine.ts';
 
 function supplyOrderSchema() {
   const status = z.enum(ORDER_STATUSES);
+  const shipment = z.object({
+    id: z.int(),
+    originWarehouseId: z.int().describe('The warehouse the parcel leaves from'),
+    carrier: z.string(),
+    serviceLevel: z.string(),
+    trackingNumber: z.string(),
+    status: z.string(),
+    estimatedDeliveryDate: z.string(),
+    costCents: z.int(),
+    currency: z.string(),
+  });
   return z.object({
     id: z.int(),
     customerId: z.int(),
@@ -25,23 +36,23 @@ function supplyOrderSchema() {
     serviceLevel: z.enum(['standard', 'express']),
     shippingAddress: addressSchema,
     items: z.array(
-      z.object({ productId: z.int(), quantity: z.int(), unitPriceCents: z.int(), lineTotalCents: z.int() }),
+      z.object({
+        productId: z.int(),
+        quantity: z.int(),
+        unitPriceCents: z.int(),
+        lineTotalCents: z.int(),
+        allocations: z
+          .array(z.object({ warehouseId: z.int(), quantity: z.int() }))
+          .describe('Where the units are held and ship from; empty until the stock is reserved'),
+      }),
     ),
     totalCents: z.int(),
     currency: z.string(),
     failureReason: z.string().nullable(),
-    shipment: z
-      .object({
-        id: z.int(),
-        carrier: z.string(),
-        serviceLevel: z.string(),
-        trackingNumber: z.string(),
-        status: z.string(),
-        estimatedDeliveryDate: z.string(),
-        costCents: z.int(),
-        currency: z.string(),
-      })
-      .nullable(),
+    shipment: shipment.nullable().describe('The first live shipment, else the latest cancelled one'),
+    shipments: z
+      .array(shipment)
+      .describe('Every shipment, one per warehouse the order ships from (and any cancelled), in id order'),
     history: z.array(
       z.object({ from: status.nullable(), to: status, reason: z.string().nullable(), at: timestamp }),
     ),
@@ -90,7 +101,7 @@ export function openApiDocument(version?: OpenApiVersion) {
     tags,
     method: 'post',
     path: '/supply-orders/{id}/cancel',
-    summary: 'Cancel an order before it ships: its shipment cancelled, its stock released',
+    summary: 'Cancel an order before any shipment moves: every shipment cancelled, its stock released',
     access: 'writer',
     request: { params: id },
     responses: { 200: json(order, 'The order, cancelled') },
@@ -99,7 +110,8 @@ export function openApiDocument(version?: OpenApiVersion) {
     tags,
     method: 'post',
     path: '/supply-orders/{id}/shipment-events',
-    summary: "Record a shipment's report: in transit ships the order, delivered delivers it",
+    summary:
+      "Record a shipment's report: the order is partially shipped, shipped or delivered as its shipments are",
     access: 'admin',
     request: { params: id, body: { ...json(shipmentEventInput), required: true } },
     responses: { 200: json(order, 'The order as moved') },

@@ -1,29 +1,31 @@
 // Placing an order is a saga: record it (pending, durable first), reserve all
-// items in inventory-service, book the shipment in logistics-service, confirm.
-// Any step that fails undoes the ones before it: the reservation is released,
-// a booked shipment cancelled, and the order kept as failed with its reason.
-
+// items in inventory-service (which allocates them across warehouses), book one
+// shipment per warehouse in logistics-service, confirm. Any step that fails
+// undoes the ones before it: the reservation is released, every booked
+// shipment cancelled, and the order kept as failed with its reason.
 import type { Database } from '@supply/service-kit/database';
-import { pastDeadline, remainingMs, withDeadline } from '@supply/service-kit/deadline';
-import { Conflict, DomainError, NotFound, Unavailable, Unprocessable } from '@supply/service-kit/errors';
+import { remainingMs, withDeadline } from '@supply/service-kit/deadline';
+import { Conflict, DomainError, Unavailable } from '@supply/service-kit/errors';
 import type { Order } from '@supply/service-kit/generated/prisma/client';
-import { mergeByProduct } from '@supply/service-kit/lists';
 import type { Logger } from '@supply/service-kit/logger';
 import { countOrder } from '@supply/service-kit/metrics';
 import { currentTraceParent } from '@supply/service-kit/telemetry';
 import { type AddressInput, addressSchema, idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
+import { orderCompensation } from './compensation.ts';
 import type { ClaimedKey } from './idempotency.ts';
-import type { Neighbours } from './neighbours.ts';
+import type { Neighbours, ReservedLine } from './neighbours.ts';
 import {
   type OrderView,
   type ShipmentSummary,
   type StatusChange,
   toOrderSummary,
   toShipmentSummary,
-  transition,
   wholeOrder,
-} from './orders.ts';
+} from './order-view.ts';
+import { allocationsByProduct, parcelsOf, recordAllocations } from './parcels.ts';
+import { priceOrder } from './pricing.ts';
+import { transition } from './transition.ts';
 
 export const placeOrderInput = z.strictObject({
   customerId: idSchema,
@@ -51,9 +53,6 @@ interface Deps {
   logger: Logger;
 }
 
-/** Shipment statuses past cancelling: the goods are on their way, or arrived. */
-const MOVING = ['in_transit', 'delivered', 'exception'];
-
 /** How much of its deadline the saga keeps back to fail the order and undo its steps. */
 const UNDO_RESERVE_MS = 2_000;
 
@@ -64,47 +63,25 @@ interface Recorded {
   pending: StatusChange;
   lines: Array<{ productId: number; quantity: number; unitPriceCents: number }>;
   address: AddressInput;
-  weightGrams: number;
+  unitWeights: Map<number, number>;
+}
+
+/** What the saga holds once its steps are done: the lines as reserved, and the shipments booked. */
+interface Held {
+  reserved: ReservedLine[];
+  shipments: ShipmentSummary[];
 }
 
 export function orderPlacing({ db, neighbours, logger }: Deps) {
   const { prisma } = db;
-
-  /** Checks the order against the customer and the catalogue, and prices it. */
-  async function price(input: PlaceOrderInput) {
-    const customer = await prisma.customer.findUnique({ where: { id: input.customerId } });
-    if (!customer) throw new NotFound(`Customer ${input.customerId} does not exist`);
-    const address = input.shippingAddress ?? defaultAddress(customer);
-    if (!address) {
-      throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
-    }
-    const lines = mergeByProduct(input.items);
-    const products = await prisma.product.findMany({ where: { id: { in: lines.map((l) => l.productId) } } });
-    const byId = new Map(products.map((p) => [p.id, p]));
-    const missing = lines.map((l) => l.productId).filter((id) => !byId.has(id));
-    if (missing.length > 0) {
-      throw new NotFound(`Product ${missing.join(', ')} does not exist`, { productIds: missing });
-    }
-    const currencies = new Set(products.map((p) => p.currency));
-    if (currencies.size > 1)
-      throw new Unprocessable(`The products are priced in ${[...currencies].join(' and ')}`);
-    const priced = lines.map((l) => ({ ...l, unitPriceCents: byId.get(l.productId)?.unitPriceCents ?? 0 }));
-    return {
-      customerId: customer.id,
-      address,
-      lines: priced,
-      currency: products[0]?.currency ?? 'USD',
-      totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
-      weightGrams: lines.reduce((sum, l) => sum + l.quantity * (byId.get(l.productId)?.weightGrams ?? 0), 0),
-    };
-  }
+  const compensate = orderCompensation({ db, neighbours, logger });
 
   /**
    * Records the priced order as pending with its items and first history row,
    * and links its Idempotency-Key to it: one statement, so all of it or none.
    */
   async function record(input: PlaceOrderInput, claim: ClaimedKey | undefined): Promise<Recorded> {
-    const priced = await price(input);
+    const priced = await priceOrder(db, input);
     const { address, lines } = priced;
     const [row] = await prisma.$queryRaw<Array<Order & { changedAt: Date; linked: boolean }>>`
       WITH o AS (
@@ -159,84 +136,55 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
     await compensate(orderId);
   }
 
-  /**
-   * Cancels the order's live shipment, then releases its stock once the cancellation is
-   * accepted. Goods already on their way keep their stock committed, and the order says
-   * so. A step that does not get through is left to the recovery sweep.
-   */
-  async function compensate(orderId: number, shipmentId?: number): Promise<void> {
-    const shipment =
-      shipmentId ??
-      (await prisma.shipment.findFirst({ where: { orderId, status: { not: 'cancelled' } } }))?.id;
-    // Each call keeps its own timeout and retries, past the request's deadline: the order is
-    // already failed or cancelled, and what it holds is better given back before the answer.
-    await pastDeadline(async () => {
-      const cancelled = shipment === undefined ? 'none' : await cancelShipment(orderId, shipment);
-      if (cancelled === 'left' && shipment !== undefined) await keepCommitted(orderId, shipment);
-      else if (cancelled !== 'failed')
-        await neighbours.release(orderId).catch((err) => undoFailed(orderId, err));
-    });
-  }
-
-  /** Asks logistics to cancel the shipment: accepted (or cancelled already), refused as it left, or failed. */
-  async function cancelShipment(
-    orderId: number,
-    shipmentId: number,
-  ): Promise<'accepted' | 'left' | 'failed'> {
-    try {
-      await neighbours.cancelShipment(shipmentId);
-      return 'accepted';
-    } catch (error) {
-      const current = error instanceof Conflict ? String(error.details.currentStatus) : undefined;
-      if (current === 'cancelled') return 'accepted';
-      if (current !== undefined && MOVING.includes(current)) return 'left';
-      undoFailed(orderId, error);
-      return 'failed';
-    }
-  }
-
-  const undoFailed = (orderId: number, err: unknown) =>
-    logger.warn({ orderId, err }, 'compensation step failed');
-
-  /** The shipment left before it could be cancelled: its stock is committed, not released, and recorded. */
-  async function keepCommitted(orderId: number, shipmentId: number): Promise<void> {
-    const reason = `its shipment ${shipmentId} had already left: stock committed, not released`;
-    try {
-      await neighbours.commit(orderId);
-      await prisma.$executeRaw`
-        INSERT INTO order_status_history (order_id, from_status, to_status, reason)
-        SELECT id, status, status, ${reason} FROM orders o WHERE o.id = ${orderId}
-          AND NOT EXISTS (SELECT FROM order_status_history h WHERE h.order_id = o.id AND h.reason = ${reason})`;
-      logger.error({ orderId, shipmentId }, 'the shipment of an undone order had already left');
-    } catch (error) {
-      undoFailed(orderId, error);
-    }
-  }
-
   /** Reserves and books within the saga's own deadline, which leaves time to fail and undo. */
-  async function steps(order: Recorded, input: PlaceOrderInput): Promise<ShipmentSummary> {
+  async function steps(order: Recorded, input: PlaceOrderInput): Promise<Held> {
     const orderId = order.order.id;
     let step = 'reserving stock';
     let metricStep = 'reserve';
     try {
-      await neighbours.reserve(
+      const reserved = await neighbours.reserve(
         orderId,
         order.lines.map(({ productId, quantity }) => ({ productId, quantity })),
         order.address.country,
       );
       step = 'booking the shipment';
       metricStep = 'ship';
-      return await neighbours.bookShipment({
-        orderId,
-        destination: order.address,
-        weightGrams: order.weightGrams,
-        serviceLevel: input.serviceLevel,
-      });
+      // The allocations are recorded while the shipments are booked: neither waits for the other.
+      const [recorded, booked] = await Promise.allSettled([
+        recordAllocations(db, orderId, reserved),
+        bookAll(order, input, reserved),
+      ]);
+      if (booked.status === 'rejected') throw booked.reason;
+      if (recorded.status === 'rejected') throw recorded.reason;
+      return { reserved, shipments: booked.value };
     } catch (error) {
       countOrder('failed', metricStep, error);
       await fail(orderId, reasonFor(step, error));
       throw error;
     }
+  }
+
+  /**
+   * Books one shipment per warehouse, side by side, and waits for every answer, so the
+   * undo that follows a refusal finds every booking made; the first refusal is the error.
+   */
+  async function bookAll(order: Recorded, input: PlaceOrderInput, reserved: ReservedLine[]) {
+    const bookings = await Promise.allSettled(
+      parcelsOf(reserved, order.unitWeights).map((parcel) =>
+        neighbours.bookShipment({
+          orderId: order.order.id,
+          originWarehouseId: parcel.originWarehouseId,
+          destination: order.address,
+          weightGrams: parcel.weightGrams,
+          serviceLevel: input.serviceLevel,
+        }),
+      ),
+    );
+    const refused = bookings.find((b) => b.status === 'rejected');
+    if (refused) throw refused.reason;
+    return bookings
+      .flatMap((b) => (b.status === 'fulfilled' ? [toShipmentSummary(b.value)] : []))
+      .sort((a, b) => a.id - b.id);
   }
 
   return {
@@ -250,7 +198,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       const orderId = order.id;
       countOrder('placed');
       const left = remainingMs() ?? Number.POSITIVE_INFINITY;
-      const shipment = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
+      const held = await withDeadline(left - Math.min(UNDO_RESERVE_MS, left / 4), () =>
         steps(recorded, input),
       );
       if ((remainingMs() ?? 1) <= 0) {
@@ -261,17 +209,18 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       const outcome = await transition(prisma, orderId, ['pending'], 'confirmed');
       if (!outcome.moved) {
         // Cancelled, or failed by a replica that took its key over, while the saga ran.
-        await compensate(orderId, shipment.id);
+        await compensate(orderId);
         if (outcome.current === 'cancelled') throw cancelledWhilePlaced(orderId);
         throw new Unavailable(`Order ${orderId} was failed while it was being placed`);
       }
       countOrder('confirmed');
-      // Moved from pending, so its history is these two rows and its shipment the one just booked:
+      // Moved from pending, so its history is these two rows and its shipments the ones just booked:
       // the answer is what reading the order back would give, without reading it.
       const { status, failureReason, updatedAt } = outcome.moved;
       return wholeOrder(
         toOrderSummary({ ...order, status, failureReason, updatedAt }),
-        toShipmentSummary(shipment),
+        allocationsByProduct(held.reserved),
+        held.shipments,
         [pending, outcome.moved.change],
       );
     },
@@ -292,17 +241,6 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
 /** The answer for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
 export const cancelledWhilePlaced = (orderId: number) =>
   new Conflict(`Order ${orderId} was cancelled while it was being placed`);
-
-function defaultAddress(customer: {
-  addressLine1: string | null;
-  addressCity: string | null;
-  addressPostalCode: string | null;
-  addressCountry: string | null;
-}) {
-  const { addressLine1, addressCity, addressPostalCode, addressCountry } = customer;
-  if (!addressLine1 || !addressCity || !addressPostalCode || !addressCountry) return null;
-  return { line1: addressLine1, city: addressCity, postalCode: addressPostalCode, country: addressCountry };
-}
 
 function reasonFor(step: string, error: unknown): string {
   if (error instanceof DomainError) return `${step}: ${error.message}`;

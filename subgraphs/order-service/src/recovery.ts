@@ -53,15 +53,14 @@ export function orderRecovery(
   /** Releases stock and cancels shipments that failed or cancelled orders still hold. */
   async function releaseLeftovers(): Promise<void> {
     // Starts from what is held now (few rows, by the status indexes), not from every failed or
-    // cancelled order ever recorded; the full join keeps an order that holds only one of the two.
-    const rows = await prisma.$queryRaw<Array<{ orderId: number; shipmentId: number | null }>>`
-      SELECT o.id AS "orderId", s.id AS "shipmentId"
-      FROM (SELECT order_id FROM reservations WHERE status = 'reserved') r
-      FULL JOIN (SELECT id, order_id FROM shipments WHERE status = 'label_created') s USING (order_id)
-      JOIN orders o ON o.id = order_id
-      WHERE o.status IN ('failed', 'cancelled')
+    // cancelled order ever recorded; an order that holds only one of the two is found too.
+    const rows = await prisma.$queryRaw<Array<{ orderId: number }>>`
+      SELECT o.id AS "orderId" FROM orders o
+      WHERE o.status IN ('failed', 'cancelled') AND o.id IN (
+        SELECT order_id FROM reservations WHERE status = 'reserved'
+        UNION SELECT order_id FROM shipments WHERE status = 'label_created')
       ORDER BY o.id LIMIT ${BATCH}`;
-    for (const row of rows) await orders.compensate(row.orderId, row.shipmentId ?? undefined);
+    for (const row of rows) await orders.compensate(row.orderId);
   }
 
   async function sweep(): Promise<void> {

@@ -6,11 +6,14 @@ import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/se
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Loaders } from './loaders.ts';
-import { ORDER_STATUSES, type OrderSummary, type OrderView } from './orders.ts';
+import type { Allocation, OrderItemView, OrderSummary, OrderView } from './order-view.ts';
 import { placeOrderInput } from './placing.ts';
 import { RETURN_STATUSES, type ReturnView } from './return-store.ts';
 import { type OrderReturns, returnReceiptInput, returnRequestInput } from './returns.ts';
+import { ORDER_STATUSES } from './status-machine.ts';
 import type { SupplyOrders } from './supply-orders.ts';
+
+type OrderLine = OrderItemView & { orderId: number; allocations?: Allocation[] };
 
 export interface Context {
   orders: SupplyOrders;
@@ -87,9 +90,22 @@ export const resolvers = {
     // Mutations answer the whole order; reads load the history only when it is selected.
     history: (order: OrderSummary & Partial<Pick<OrderView, 'history'>>, _: unknown, ctx: Context) =>
       order.history ?? ctx.loaders.history.load(order.id),
+    // Each line knows its order, so its allocations load for the whole page at once.
+    items: (order: OrderSummary) => order.items.map((item) => ({ ...item, orderId: order.id })),
     returns: (order: OrderSummary, _: unknown, ctx: Context) => ctx.loaders.returns.load(order.id),
   },
-  OrderItem: { product },
+  OrderItem: {
+    product,
+    // Mutations answer the allocations in hand; reads load them only when selected.
+    allocations: async (item: OrderLine, _: unknown, ctx: Context) =>
+      item.allocations ?? (await ctx.loaders.allocations.load(item.orderId)).get(item.productId) ?? [],
+  },
+  Allocation: {
+    warehouse: (allocation: { warehouseId: number }) => ({
+      __typename: 'Warehouse',
+      id: allocation.warehouseId,
+    }),
+  },
   Return: {
     order: (view: ReturnView, _: unknown, ctx: Context) => ctx.loaders.order.load(view.orderId),
     warehouse: (view: ReturnView) =>

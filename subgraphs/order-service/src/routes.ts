@@ -5,8 +5,8 @@ import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
 import { shipmentEventInput } from './lifecycle.ts';
-import { ORDER_STATUSES } from './orders.ts';
 import { placeOrderInput } from './placing.ts';
+import { ORDER_STATUSES } from './status-machine.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
 export const orderListQuery = syncQuerySchema.extend({

@@ -7,7 +7,8 @@ import { withLinkedSpan } from '@supply/service-kit/telemetry';
 import { idempotency } from './idempotency.ts';
 import { orderLifecycle } from './lifecycle.ts';
 import type { Neighbours } from './neighbours.ts';
-import { type OrderView, ordersStore } from './orders.ts';
+import type { OrderView } from './order-view.ts';
+import { ordersStore } from './orders.ts';
 import { cancelledWhilePlaced, orderPlacing, type PlaceOrderInput } from './placing.ts';
 
 export interface OrderOptions {
@@ -52,6 +53,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     list: store.list,
     listSummaries: store.listSummaries,
     historyOf: store.historyOf,
+    allocationsOf: store.allocationsOf,
     /** Places an order within ORDER_TIMEOUT_MS (or the caller's earlier deadline); a key replays the first answer. */
     place: (input: PlaceOrderInput, idempotencyKey?: string) =>
       withDeadline(options.orderTimeoutMs, () =>

@@ -9,7 +9,9 @@ import { seed, WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { waitFor } from '@supply/test-support/network';
 import pg from 'pg';
-import { type OrderStatus, ordersStore, transition } from '../src/orders.ts';
+import { ordersStore } from '../src/orders.ts';
+import type { OrderStatus } from '../src/status-machine.ts';
+import { transition } from '../src/transition.ts';
 
 let db: TestDatabase;
 let database: ReturnType<typeof openDatabase>;

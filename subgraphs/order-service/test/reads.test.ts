@@ -29,6 +29,8 @@ async function seedOrders(db: TestDatabase) {
     INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
       SELECT o, 1, 1, 1250 FROM generate_series(1, ${ORDERS}) o
       UNION ALL SELECT o, 3, o, 500 FROM generate_series(1, ${ORDERS}) o;
+    INSERT INTO order_item_allocations (order_id, product_id, warehouse_id, quantity)
+      SELECT order_id, product_id, 1, quantity FROM order_items WHERE order_id % 3 = 0;
     INSERT INTO order_status_history (order_id, from_status, to_status, reason, changed_at)
       SELECT id, NULL, 'pending', NULL, created_at FROM orders ORDER BY id;
     INSERT INTO order_status_history (order_id, from_status, to_status, reason, changed_at)
@@ -151,15 +153,37 @@ describe('REST reads', () => {
       )
     ).rows[0]?.id;
 
+  const cancelledShipment = async (orderId: number) =>
+    (
+      await system.db.query<{ id: number }>(
+        `SELECT id FROM shipments WHERE order_id = $1 AND status = 'cancelled'`,
+        [orderId],
+      )
+    ).rows[0]?.id;
+
   it('answers a path with bad percent-encoding with 400', async () => {
     const res = await http().get('/supply-orders/%E0');
     expect(res.status).toBe(400);
     expect(res.data).toMatchObject({ status: 400, detail: 'The request path holds bad percent-encoding' });
   });
 
-  it('answers an order whole, byte for byte as before: items, the live shipment, history', async () => {
+  it('answers an order whole, byte for byte: items with their allocations, the live shipment, every shipment, history', async () => {
     const { answer: body, statements } = await measured(() => text('/supply-orders/6'));
     // The same fields in the same order as ever: JSON.stringify keeps the order they are written in.
+    const one = (quantity: number) => ({ warehouseId: 1, quantity });
+    const summary = (id: number | undefined, trackingNumber: string, status: string) => ({
+      id,
+      originWarehouseId: 1,
+      carrier: 'GlobePost',
+      serviceLevel: 'standard',
+      trackingNumber,
+      status,
+      estimatedDeliveryDate: '2026-02-07',
+      costCents: 1500,
+      currency: 'USD',
+    });
+    const live = summary(await liveShipment(6), 'GLP0000000006', 'label_created');
+    const cancelled = summary(await cancelledShipment(6), 'GLX0000000006', 'cancelled');
     const expected = {
       id: 6,
       customerId: 1,
@@ -167,22 +191,14 @@ describe('REST reads', () => {
       serviceLevel: 'standard',
       shippingAddress: { line1: '6 Dock Road', city: 'London', postalCode: 'E16 6', country: 'GB' },
       items: [
-        { productId: 1, quantity: 1, unitPriceCents: 1250, lineTotalCents: 1250 },
-        { productId: 3, quantity: 6, unitPriceCents: 500, lineTotalCents: 3000 },
+        { productId: 1, quantity: 1, unitPriceCents: 1250, lineTotalCents: 1250, allocations: [one(1)] },
+        { productId: 3, quantity: 6, unitPriceCents: 500, lineTotalCents: 3000, allocations: [one(6)] },
       ],
       totalCents: 4250,
       currency: 'USD',
       failureReason: null,
-      shipment: {
-        id: await liveShipment(6),
-        carrier: 'GlobePost',
-        serviceLevel: 'standard',
-        trackingNumber: 'GLP0000000006',
-        status: 'label_created',
-        estimatedDeliveryDate: '2026-02-07',
-        costCents: 1500,
-        currency: 'USD',
-      },
+      shipment: live,
+      shipments: [cancelled, live],
       history: [
         { from: null, to: 'pending', reason: null, at: '2026-01-01T06:00:00.000Z' },
         { from: 'pending', to: 'confirmed', reason: null, at: '2026-01-02T06:00:00.000Z' },
@@ -191,8 +207,8 @@ describe('REST reads', () => {
       updatedAt: '2026-01-02T06:00:00.000Z',
     };
     expect(body).toBe(JSON.stringify(expected));
-    // The order, its items, its shipments and its history.
-    expect(statements).toHaveLength(4);
+    // The order, its items, their allocations, its shipments and its history.
+    expect(statements).toHaveLength(5);
   });
 
   it('answers the latest cancelled shipment when there is no live one, and null when there is none', async () => {

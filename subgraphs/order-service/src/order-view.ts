@@ -1,0 +1,165 @@
+// An order as REST and GraphQL answer it, from its rows or from what the saga
+// has in hand.
+import type { Prisma } from '@supply/service-kit/generated/prisma/client';
+import type { AddressInput } from '@supply/service-kit/validation';
+import type { OrderStatus } from './status-machine.ts';
+
+/** Units of a line held in, and shipped from, one warehouse. */
+export interface Allocation {
+  warehouseId: number;
+  quantity: number;
+}
+
+export interface OrderItemView {
+  productId: number;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+}
+
+/** A line with the warehouses it is held in and ships from (none until reserved). */
+export type AllocatedItem = OrderItemView & { allocations: Allocation[] };
+
+export interface ShipmentSummary {
+  id: number;
+  originWarehouseId: number;
+  carrier: string;
+  serviceLevel: string;
+  trackingNumber: string;
+  status: string;
+  estimatedDeliveryDate: string;
+  costCents: number;
+  currency: string;
+}
+
+export interface StatusChange {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string | null;
+  at: Date;
+}
+
+export interface OrderView {
+  id: number;
+  customerId: number;
+  status: OrderStatus;
+  serviceLevel: 'standard' | 'express';
+  shippingAddress: AddressInput;
+  items: AllocatedItem[];
+  totalCents: number;
+  currency: string;
+  failureReason: string | null;
+  /** The first live shipment, else the latest cancelled one: what callers before split shipments read. */
+  shipment: ShipmentSummary | null;
+  /** Every shipment, one per warehouse the order ships from (and any cancelled), in id order. */
+  shipments: ShipmentSummary[];
+  history: StatusChange[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * An order as GraphQL reads it: the history and allocations are loaded only
+ * when selected, and the shipments come from logistics-service.
+ */
+export type OrderSummary = Omit<OrderView, 'shipment' | 'shipments' | 'history' | 'items'> & {
+  items: OrderItemView[];
+};
+
+export const summaryInclude = {
+  items: { orderBy: { productId: 'asc' } },
+} satisfies Prisma.OrderInclude;
+
+export const orderInclude = {
+  items: {
+    orderBy: { productId: 'asc' },
+    include: { allocations: { orderBy: { warehouseId: 'asc' } } },
+  },
+  shipments: { orderBy: { id: 'asc' } },
+  statusHistory: { orderBy: { id: 'asc' } },
+} satisfies Prisma.OrderInclude;
+
+type SummaryRow = Prisma.OrderGetPayload<{ include: typeof summaryInclude }>;
+type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
+type StatusChangeRow = OrderRow['statusHistory'][number];
+
+export function toOrderSummary(row: SummaryRow): OrderSummary {
+  return {
+    id: row.id,
+    customerId: row.customerId,
+    status: row.status as OrderStatus,
+    serviceLevel: row.serviceLevel as OrderView['serviceLevel'],
+    shippingAddress: {
+      line1: row.shippingLine1,
+      city: row.shippingCity,
+      postalCode: row.shippingPostalCode,
+      country: row.shippingCountry,
+    },
+    items: row.items.map((item) => ({
+      productId: item.productId,
+      quantity: item.quantity,
+      unitPriceCents: item.unitPriceCents,
+      lineTotalCents: item.quantity * item.unitPriceCents,
+    })),
+    totalCents: row.totalCents,
+    currency: row.currency,
+    failureReason: row.failureReason,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toOrderView(row: OrderRow): OrderView {
+  const shipments = row.shipments.map((shipment) =>
+    toShipmentSummary({
+      ...shipment,
+      estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
+    }),
+  );
+  const allocations = new Map(
+    row.items.map((item) => [
+      item.productId,
+      item.allocations.map(({ warehouseId, quantity }) => ({ warehouseId, quantity })),
+    ]),
+  );
+  return wholeOrder(toOrderSummary(row), allocations, shipments, row.statusHistory.map(toStatusChange));
+}
+
+/** The whole order from its parts, whether read back or already in hand. */
+export function wholeOrder(
+  order: OrderSummary,
+  allocations: ReadonlyMap<number, Allocation[]>,
+  shipments: ShipmentSummary[],
+  history: StatusChange[],
+): OrderView {
+  // Taken apart so the timestamps stay last, where REST answers have always had them;
+  // the lines keep their place, as a key written again stays where it was.
+  const { createdAt, updatedAt, ...summary } = order;
+  const items = order.items.map((item) => ({ ...item, allocations: allocations.get(item.productId) ?? [] }));
+  const shipment = shipments.find((s) => s.status !== 'cancelled') ?? shipments.at(-1) ?? null;
+  return { ...summary, items, shipment, shipments, history, createdAt, updatedAt };
+}
+
+/** The summary's fields alone, in the order REST answers them, from a row or logistics' answer. */
+export function toShipmentSummary(shipment: ShipmentSummary): ShipmentSummary {
+  return {
+    id: shipment.id,
+    originWarehouseId: shipment.originWarehouseId,
+    carrier: shipment.carrier,
+    serviceLevel: shipment.serviceLevel,
+    trackingNumber: shipment.trackingNumber,
+    status: shipment.status,
+    estimatedDeliveryDate: shipment.estimatedDeliveryDate,
+    costCents: shipment.costCents,
+    currency: shipment.currency,
+  };
+}
+
+export function toStatusChange(change: StatusChangeRow): StatusChange {
+  return {
+    from: change.fromStatus as OrderStatus | null,
+    to: change.toStatus as OrderStatus,
+    reason: change.reason,
+    at: change.changedAt,
+  };
+}
