@@ -171,8 +171,14 @@ describe('events', () => {
     await subscribe(['return.received']);
     const orders = httpClient(system.orders.url);
     const order = await placeOrder();
-    const event = { shipmentId: order.shipment.id, status: 'delivered' };
-    expect((await orders.post(`/supply-orders/${order.id}/shipment-events`, event)).status).toBe(200);
+    const logistics = httpClient(system.logistics.url);
+    for (const status of ['in_transit', 'delivered']) {
+      expect((await logistics.patch(`/shipments/${order.shipment.id}`, { status })).status).toBe(200);
+    }
+    await waitFor(
+      async () => (await orders.get(`/supply-orders/${order.id}`)).data.status === 'delivered',
+      'the order to be delivered',
+    );
     const items = [{ productId: GIZMO, quantity: 1 }];
     const created = await orders.post(`/supply-orders/${order.id}/returns`, { items, reason: 'Not needed' });
     expect((await orders.post(`/returns/${created.data.id}/receive`)).status).toBe(200);

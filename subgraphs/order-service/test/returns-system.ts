@@ -4,6 +4,7 @@
 import { expect } from '@jest/globals';
 import { WITH_ADDRESS } from '@supply/test-support/catalogue';
 import { httpClient } from '@supply/test-support/http';
+import { waitFor } from '@supply/test-support/network';
 import { type SlowProxy, startSlowProxy } from '@supply/test-support/slow-proxy';
 import { type System, startSystem } from './system.ts';
 
@@ -18,6 +19,7 @@ export async function startReturnsSystem() {
   });
   proxy.target = system.inventory.url;
   const orders = httpClient(system.orders.url);
+  const logistics = httpClient(system.logistics.url);
 
   return {
     system,
@@ -25,13 +27,17 @@ export async function startReturnsSystem() {
     orders,
     inventory: httpClient(system.inventory.url),
 
-    /** An order placed, shipped and delivered (its stock held where allocation chose). */
+    /** An order placed, and each of its shipments carried and delivered (logistics reports them). */
     async deliveredOrder(items: Line[]): Promise<{ id: number }> {
       const placed = await orders.post('/supply-orders', { customerId: WITH_ADDRESS, items });
       expect(placed.status).toBe(201);
-      const event = { shipmentId: placed.data.shipment.id, status: 'delivered' };
-      const delivered = await orders.post(`/supply-orders/${placed.data.id}/shipment-events`, event);
-      expect(delivered.data.status).toBe('delivered');
+      for (const shipment of placed.data.shipments as Array<{ id: number }>) {
+        for (const status of ['in_transit', 'delivered']) {
+          expect((await logistics.patch(`/shipments/${shipment.id}`, { status })).status).toBe(200);
+        }
+      }
+      const status = async () => (await orders.get(`/supply-orders/${placed.data.id}`)).data.status;
+      await waitFor(async () => (await status()) === 'delivered', 'the order to be delivered');
       return placed.data;
     },
 
