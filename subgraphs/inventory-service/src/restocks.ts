@@ -18,6 +18,8 @@ export const restockInput = z.strictObject({
   orderId: idSchema,
   /** Where every unit goes; left out, where it shipped from. */
   warehouseId: idSchema.optional(),
+  /** The warehouses whose goods were delivered: units go back only there. Left out, any it shipped from. */
+  shippedFrom: z.array(idSchema).min(1, 'must name at least one warehouse').max(100).optional(),
   items: z
     .array(z.strictObject({ productId: idSchema, quantity: z.int32('must be a whole number').positive() }))
     .min(1, 'must hold at least one item')
@@ -68,7 +70,7 @@ async function restock(db: Database, input: RestockInput): Promise<Restock> {
 
 /** Where each unit goes: the named warehouse, or back where it shipped from (warehouse id order). */
 async function place(tx: Transaction, input: RestockInput): Promise<Allocation[]> {
-  const shipped = await tx.$queryRaw<Allocation[]>`
+  const held = await tx.$queryRaw<Allocation[]>`
     SELECT a.product_id AS "productId", a.warehouse_id AS "warehouseId", a.quantity
     FROM reservation_allocations a JOIN reservations r ON r.order_id = a.order_id
     WHERE a.order_id = ${input.orderId} AND r.status = 'committed'
@@ -79,8 +81,17 @@ async function place(tx: Transaction, input: RestockInput): Promise<Allocation[]
     WHERE r.order_id = ${input.orderId} GROUP BY i.product_id, i.warehouse_id`;
   const sumOf = (lines: Allocation[], productId: number) =>
     lines.filter((l) => l.productId === productId).reduce((sum, l) => sum + l.quantity, 0);
+  // Named delivered warehouses take back at most what they sent less what went back there.
+  const from = input.shippedFrom;
+  const there = (lines: Allocation[]) => (from ? lines.filter((l) => from.includes(l.warehouseId)) : lines);
+  const [shipped, restockedThere] = [there(held), there(restocked)];
+  const leftOf = (productId: number) =>
+    Math.min(
+      sumOf(held, productId) - sumOf(restocked, productId),
+      sumOf(shipped, productId) - sumOf(restockedThere, productId),
+    );
   const over = input.items
-    .map((item) => ({ ...item, left: sumOf(shipped, item.productId) - sumOf(restocked, item.productId) }))
+    .map((item) => ({ ...item, left: leftOf(item.productId) }))
     .filter((item) => item.quantity > item.left);
   if (over.length > 0) {
     const named = over.map(
@@ -92,7 +103,7 @@ async function place(tx: Transaction, input: RestockInput): Promise<Allocation[]
     const warehouseId = await warehouseIdOrDefault(tx, input.warehouseId);
     return input.items.map((item) => ({ ...item, warehouseId }));
   }
-  return input.items.flatMap((item) => spread(item, shipped, restocked));
+  return input.items.flatMap((item) => spread(item, shipped, restockedThere));
 }
 
 /**

@@ -23,6 +23,8 @@ export interface RestockRequest {
   returnId: number;
   orderId: number;
   warehouseId?: number | undefined;
+  /** The warehouses whose shipments were delivered, when no warehouse is named. */
+  shippedFrom?: number[] | undefined;
   items: ReservationLine[];
 }
 

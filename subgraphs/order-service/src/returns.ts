@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { deliveredUnits } from './delivered.ts';
 import type { Neighbours } from './neighbours.ts';
 import { receiptLines } from './return-receipts.ts';
+import { deliveredOrigins } from './shipping-progress.ts';
 import { type ReturnView, readReturn, returnInclude, returnStore, toReturnView } from './return-store.ts';
 
 const wholeNumber = z.int32('must be a whole number');
@@ -61,7 +62,15 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
       .map((item) => ({ productId: item.productId, quantity: item.restockQuantity ?? 0 }));
     try {
       const { id: returnId, orderId, warehouseId } = view;
-      await neighbours.restock({ returnId, orderId, warehouseId: warehouseId ?? undefined, items });
+      // Unless a warehouse was named, units go back where they came from: a delivered shipment's origin.
+      const shippedFrom = warehouseId ? undefined : await deliveredOrigins(db.prisma, orderId);
+      await neighbours.restock({
+        returnId,
+        orderId,
+        warehouseId: warehouseId ?? undefined,
+        shippedFrom,
+        items,
+      });
       await db.prisma.$executeRaw`
         UPDATE returns SET restocked_at = now() WHERE id = ${returnId} AND restocked_at IS NULL`;
     } catch (error) {

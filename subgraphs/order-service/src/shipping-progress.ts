@@ -54,3 +54,11 @@ export async function deliveredQuantities(
     GROUP BY a.product_id
     ORDER BY a.product_id`;
 }
+
+/** The warehouses whose shipment for the order was delivered: where returned units came from. */
+export async function deliveredOrigins(client: Transaction, orderId: number): Promise<number[]> {
+  const rows = await client.$queryRaw<Array<{ warehouseId: number }>>`
+    SELECT DISTINCT origin_warehouse_id AS "warehouseId" FROM shipments
+    WHERE order_id = ${orderId} AND status = 'delivered' ORDER BY 1`;
+  return rows.map((row) => row.warehouseId);
+}

@@ -214,3 +214,30 @@ describe('an order no single warehouse can fill', () => {
     expect(await stockIn(RTM, ANVIL)).toEqual(before.rotterdam);
   });
 });
+
+describe('a return from an order partly delivered', () => {
+  it('puts the units back in the warehouse whose shipment arrived, not one whose goods are still on the way', async () => {
+    const { order, rotterdam } = await placeSplit();
+    expect((await move(rotterdam, 'in_transit')).status).toBe(200);
+    expect((await move(rotterdam, 'delivered')).status).toBe(200);
+    await waitFor(
+      async () => (await deliveredQuantities(database.prisma, order.id)).length > 0,
+      "Rotterdam's delivery",
+    );
+    const committed = async () =>
+      (await system.db.query('SELECT status FROM reservations WHERE order_id = $1', [order.id])).rows[0]
+        ?.status;
+    await waitFor(async () => (await committed()) === 'committed', 'the stock to leave');
+    const before = { main: await stockIn(MAIN), rotterdam: await stockIn(RTM) };
+    const asked = await orders.post(`/supply-orders/${order.id}/returns`, {
+      items: [{ productId: PARTS, quantity: 5 }],
+      reason: 'Too many',
+    });
+    expect(asked.status).toBe(201);
+    const received = await orders.post(`/returns/${asked.data.id}/receive`, {});
+    expect(received.status).toBe(200);
+    expect(received.data.restockedAt).not.toBeNull();
+    expect(await stockIn(RTM)).toEqual({ ...before.rotterdam, onHand: before.rotterdam!.onHand + 5 });
+    expect(await stockIn(MAIN)).toEqual(before.main);
+  });
+});
