@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { deliveredUnits } from './delivered.ts';
 import type { Neighbours } from './neighbours.ts';
 import { receiptLines } from './return-receipts.ts';
-import { deliveredOrigins } from './shipping-progress.ts';
 import { type ReturnView, readReturn, returnInclude, returnStore, toReturnView } from './return-store.ts';
+import { deliveredOrigins } from './shipping-progress.ts';
 
 const wholeNumber = z.int32('must be a whole number');
 const eachProductOnce = (items: Array<{ productId: number }>) =>
