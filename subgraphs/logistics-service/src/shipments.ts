@@ -121,7 +121,8 @@ export function shipmentsDomain({
     /**
      * Cancels every live shipment of the order, or none: 409 when one has
      * moved. The order's shipments are locked first, so a move racing this
-     * waits, then finds its shipment cancelled. Cancelling again changes nothing.
+     * waits, then finds its shipment cancelled. Each cancellation is reported
+     * to order-service like any other. Cancelling again changes nothing.
      */
     async cancelOrder(orderId: number): Promise<Shipment[]> {
       const rows = await inTransaction(db, async (tx) => {
@@ -137,13 +138,20 @@ export function shipmentsDomain({
             },
           );
         }
-        await tx.shipment.updateMany({
+        const cancelled = await tx.shipment.updateManyAndReturn({
           where: { orderId, status: 'label_created' },
           data: { status: 'cancelled' },
         });
-        return tx.shipment.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+        // Reported as a single cancel is: should order-service fail to record the
+        // cancellation after this commits, the report still cancels the order.
+        for (const row of cancelled) {
+          await reports.record(tx, { shipmentId: row.id, orderId, status: 'cancelled' });
+        }
+        const all = await tx.shipment.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+        return { all, cancelled };
       });
-      return rows.map(toShipment);
+      for (const row of rows.cancelled) reports.dispatchSoon(row.id);
+      return rows.all.map(toShipment);
     },
   };
 }
