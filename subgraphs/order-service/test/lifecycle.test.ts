@@ -80,6 +80,18 @@ describe('POST /supply-orders/:id/cancel', () => {
     expect(await stockOf(system.db, GADGET)).toEqual(before);
   });
 
+  it("answers the order's status when logistics refuses because a shipment left before its report landed", async () => {
+    const order = await place(1);
+    await system.db.query(`UPDATE shipments SET status = 'in_transit' WHERE id = $1`, [order.shipment.id]);
+    const refused = await orders.post(`/supply-orders/${order.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.data).toMatchObject({
+      currentStatus: 'confirmed',
+      shipmentId: order.shipment.id,
+      shipmentStatus: 'in_transit',
+    });
+  });
+
   it('answers 404 for an unknown order and 400 for a bad id', async () => {
     expect((await orders.post('/supply-orders/999999/cancel')).status).toBe(404);
     expect((await orders.post('/supply-orders/0/cancel')).status).toBe(400);
