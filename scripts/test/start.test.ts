@@ -139,6 +139,17 @@ describe('npm start', () => {
     expect(again.data.id).toBe(first.data.id);
   });
 
+  it("answers the README's return example: received, refunded and restocked where it shipped from", async () => {
+    const orders = httpClient(`http://localhost:${ports.orders}`, { 'Idempotency-Key': 'readme-return-1' });
+    const body = { items: [{ productId: 1, quantity: 1 }], reason: 'Arrived dented' };
+    const created = await orders.post('/supply-orders/1/returns', body);
+    expect(created.status).toBe(201);
+    expect((await orders.post('/supply-orders/1/returns', body)).data.id).toBe(created.data.id);
+    const received = await orders.post(`/returns/${created.data.id}/receive`);
+    expect(received.data).toMatchObject({ status: 'received', refundCents: 1299, warehouseId: null });
+    expect(received.data.restockedAt).not.toBeNull();
+  });
+
   it('stops all five processes and the database on Ctrl-C, leaving none behind', async () => {
     process.kill(-runner.pid!, 'SIGINT');
     expect(await exited).toBe(0);

@@ -40,6 +40,10 @@ const TABLES = [
   'webhook_endpoints',
   'webhook_events',
   'webhook_deliveries',
+  'returns',
+  'return_items',
+  'restocks',
+  'restock_items',
 ];
 
 function server(): { serverUrl: string; prefix: string } {
@@ -74,9 +78,9 @@ async function versions(url: string): Promise<string[]> {
   return rows.map((row) => row.version);
 }
 
-async function rowCounts(url: string): Promise<Record<string, number>> {
+async function rowCounts(url: string, tables = TABLES): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of TABLES) {
+  for (const table of tables) {
     const { rows } = await adminQuery<{ n: string }>(url, `SELECT count(*) AS n FROM ${quoteIdent(table)}`);
     counts[table] = Number(rows[0]!.n);
   }
@@ -450,6 +454,52 @@ describe('migrate on a database from before 0010', () => {
       `SELECT caller, locked_until > now() + interval '50 seconds' AS "leaseLive" FROM idempotency_keys`,
     );
     expect(keys.rows).toEqual([{ caller: 'open', leaseLive: true }]);
+  });
+});
+
+describe('migrate on a database from before 0012 (no returns)', () => {
+  const COLUMNS = `SELECT table_name, column_name, data_type, is_nullable, column_default
+    FROM information_schema.columns WHERE table_name IN ('returns', 'return_items', 'restocks', 'restock_items')
+    ORDER BY table_name, column_name`;
+  const GRANTS = `SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
+    WHERE table_name IN ('returns', 'return_items', 'restocks', 'restock_items') ORDER BY 1, 2, 3`;
+
+  const KEPT = TABLES.filter((table) => !/^re(turn|stock)/.test(table));
+
+  it('adds the returns as a new database has them, keeping every order, and takes return.received events', async () => {
+    const [url, fresh] = [await emptyDatabase('0012'), await emptyDatabase('0012new')];
+    // One after the other: both set the server's roles.
+    await migrate({ databaseUrl: url, logger, sampleData: true });
+    await migrate({ databaseUrl: fresh, logger });
+    // The database as 0010 left it.
+    await adminQuery(
+      url,
+      `DROP TABLE restock_items, restocks, return_items, returns;
+       DROP FUNCTION webhook_return_event();
+       ALTER TABLE webhook_events DROP CONSTRAINT webhook_events_type_check;
+       ALTER TABLE webhook_events ADD CONSTRAINT webhook_events_type_check CHECK (type IN ('order.confirmed',
+         'order.failed', 'order.cancelled', 'order.partially_shipped', 'order.shipped', 'order.delivered',
+         'shipment.exception', 'stock.low'));
+       DELETE FROM schema_migrations WHERE version = '0012_returns';`,
+    );
+    const before = await rowCounts(url, KEPT);
+
+    const { applied } = await migrate({ databaseUrl: url, logger });
+
+    expect(applied).toEqual(['0012_returns']);
+    expect(await rowCounts(url, KEPT)).toEqual(before);
+    expect((await adminQuery(url, COLUMNS)).rows).toEqual((await adminQuery(fresh, COLUMNS)).rows);
+    expect((await adminQuery(url, GRANTS)).rows).toEqual((await adminQuery(fresh, GRANTS)).rows);
+    await adminQuery(
+      url,
+      `INSERT INTO returns (order_id, reason, currency) SELECT id, 'Too small', currency FROM orders WHERE status = 'delivered' LIMIT 1;
+       UPDATE returns SET status = 'received', received_at = now(), refund_cents = 0`,
+    );
+    const events = await adminQuery(
+      url,
+      `SELECT count(*)::int AS n FROM webhook_events WHERE type = 'return.received'`,
+    );
+    expect(events.rows).toEqual([{ n: 1 }]);
   });
 });
 

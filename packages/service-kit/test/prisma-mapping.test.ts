@@ -444,8 +444,8 @@ describe('prisma/schema.prisma against docs/db-schema.sql', () => {
 
   it('maps every table, column, nullability, type, key and foreign key of the schema exactly', async () => {
     const shape = await readDatabase(db.query);
-    // The check has something to check: all twenty-one tables, each with columns.
-    expect(models).toHaveLength(21);
+    // The check has something to check: all twenty-five tables, each with columns.
+    expect(models).toHaveLength(25);
     expect(shape.tables).toEqual(expect.arrayContaining(models.map((m) => m.table)));
     expect(mappingDifferences(models, shape)).toEqual([]);
   });
@@ -527,6 +527,16 @@ async function newProduct(prisma: PrismaClient, stock?: { onHand: number; reserv
         : {}),
     },
   });
+}
+
+/** A requested return of one unit of a new product from a new order. */
+async function newReturn(prisma: PrismaClient) {
+  const order = await newOrder(prisma);
+  const product = await newProduct(prisma);
+  const created = await prisma.orderReturn.create({
+    data: { orderId: order.id, reason: 'Arrived dented', currency: 'USD' },
+  });
+  return { order, product, orderReturn: created };
 }
 
 async function newOrder(prisma: PrismaClient) {
@@ -997,6 +1007,80 @@ const crud: Record<Prisma.ModelName, (prisma: PrismaClient) => Promise<void>> = 
     expect(await prisma.webhookDelivery.findUnique({ where: { id: delivery.id } })).toBeNull();
     await prisma.webhookEvent.delete({ where: { id: event.id } });
   },
+  OrderReturn: async (prisma) => {
+    const { order, product } = await newReturn(prisma);
+    const created = await prisma.orderReturn.create({
+      data: {
+        orderId: order.id,
+        reason: 'Wrong size',
+        currency: 'USD',
+        items: { create: [{ productId: product.id, quantity: 2, unitPriceCents: 999 }] },
+      },
+    });
+    const where = { id: created.id };
+    const read = await prisma.orderReturn.findUniqueOrThrow({ where, include: { items: true, order: true } });
+    expect(read).toMatchObject({ status: 'requested', refundCents: null, order: { id: order.id } });
+    expect(read.items).toMatchObject([{ quantity: 2, receivedQuantity: null }]);
+    const receivedAt = new Date('2026-11-29T10:00:00.000Z');
+    const updated = await prisma.orderReturn.update({
+      where,
+      data: { status: 'received', receivedAt, refundCents: 1998, warehouseId: 1 },
+    });
+    expect(updated).toMatchObject({ status: 'received', receivedAt, refundCents: 1998, warehouseId: 1 });
+    await prisma.orderReturn.delete({ where });
+    expect(await prisma.orderReturnItem.count({ where: { returnId: created.id } })).toBe(0);
+  },
+  OrderReturnItem: async (prisma) => {
+    const { product, orderReturn } = await newReturn(prisma);
+    const key = { returnId: orderReturn.id, productId: product.id };
+    await prisma.orderReturnItem.create({ data: { ...key, quantity: 3, unitPriceCents: 999 } });
+    const where = { returnId_productId: key };
+    const read = await prisma.orderReturnItem.findUniqueOrThrow({
+      where,
+      include: { orderReturn: true, product: true },
+    });
+    expect(read).toMatchObject({
+      quantity: 3,
+      orderReturn: { id: orderReturn.id },
+      product: { id: product.id },
+    });
+    const updated = await prisma.orderReturnItem.update({
+      where,
+      data: { receivedQuantity: 2, restockQuantity: 1, refundCents: 1998 },
+    });
+    expect(updated).toMatchObject({ receivedQuantity: 2, restockQuantity: 1, refundCents: 1998 });
+    await prisma.orderReturnItem.delete({ where });
+    expect(await prisma.orderReturnItem.findUnique({ where })).toBeNull();
+  },
+  Restock: async (prisma) => {
+    const { order, orderReturn } = await newReturn(prisma);
+    await prisma.restock.create({ data: { returnId: orderReturn.id, orderId: order.id } });
+    const where = { returnId: orderReturn.id };
+    const read = await prisma.restock.findUniqueOrThrow({
+      where,
+      include: { orderReturn: true, items: true },
+    });
+    expect(read).toMatchObject({ orderId: order.id, orderReturn: { reason: 'Arrived dented' }, items: [] });
+    const createdAt = new Date('2026-11-29T11:00:00.000Z');
+    expect((await prisma.restock.update({ where, data: { createdAt } })).createdAt).toEqual(createdAt);
+    await prisma.restock.delete({ where });
+    expect(await prisma.restock.findUnique({ where })).toBeNull();
+  },
+  RestockItem: async (prisma) => {
+    const { order, product, orderReturn } = await newReturn(prisma);
+    await prisma.restock.create({ data: { returnId: orderReturn.id, orderId: order.id } });
+    const key = { returnId: orderReturn.id, productId: product.id, warehouseId: 1 };
+    await prisma.restockItem.create({ data: { ...key, quantity: 4 } });
+    const where = { returnId_productId_warehouseId: key };
+    const read = await prisma.restockItem.findUniqueOrThrow({
+      where,
+      include: { restock: true, product: true, warehouse: true },
+    });
+    expect(read).toMatchObject({ quantity: 4, restock: { orderId: order.id }, warehouse: { id: 1 } });
+    expect((await prisma.restockItem.update({ where, data: { quantity: 1 } })).quantity).toBe(1);
+    await prisma.restockItem.delete({ where });
+    expect(await prisma.restockItem.findUnique({ where })).toBeNull();
+  },
   IdempotentRequest: async (prisma) => {
     const where = { scope_caller_key: { scope: 'customers', caller: 'open', key: 'crud-key-2' } };
     await prisma.idempotentRequest.create({
@@ -1237,6 +1321,10 @@ describe('the sample data', () => {
       WebhookEndpoint: () => prisma.webhookEndpoint.findMany(),
       WebhookEvent: () => prisma.webhookEvent.findMany(),
       WebhookDelivery: () => prisma.webhookDelivery.findMany(),
+      OrderReturn: () => prisma.orderReturn.findMany({ include: { items: true } }),
+      OrderReturnItem: () => prisma.orderReturnItem.findMany(),
+      Restock: () => prisma.restock.findMany({ include: { items: true } }),
+      RestockItem: () => prisma.restockItem.findMany(),
     };
     for (const [model, findAll] of Object.entries(tables)) {
       const table = runtime.models[model]!.dbName!;

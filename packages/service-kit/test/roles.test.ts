@@ -86,6 +86,21 @@ describe("each service's database role", () => {
     expect(await as('crm-api', 'UPDATE webhook_events SET fanned_at = now()')).toBe('ok');
   });
 
+  it('keeps returns to order-service and their restocks to inventory-service', async () => {
+    expect(await as('order-service', `UPDATE returns SET reason = 'Too small'`)).toBe('ok');
+    expect(await as('order-service', 'DELETE FROM idempotent_requests')).toBe('ok');
+    expect(await as('order-service', 'DELETE FROM returns')).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await as('order-service', 'SELECT * FROM restock_items')).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(await as('inventory-service', 'SELECT * FROM restocks')).toBe('ok');
+    expect(await as('inventory-service', 'UPDATE restock_items SET quantity = 1')).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    expect(await as('inventory-service', `UPDATE returns SET status = 'received'`)).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
+    expect(await as('logistics-service', 'SELECT * FROM returns')).toBe(INSUFFICIENT_PRIVILEGE);
+  });
+
   it('runs no DDL: the migration role owns the schema', async () => {
     expect(await as('crm-api', 'CREATE TABLE notes (id int)')).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await as('order-service', 'DROP TABLE customers')).toBe(INSUFFICIENT_PRIVILEGE);

@@ -50,6 +50,7 @@ interface Claimed {
 function sourceOf(sources: EventSources, type: string, subjectId: number): [AxiosInstance, string] {
   if (type.startsWith('order.')) return [sources.orders, `/supply-orders/${subjectId}`];
   if (type.startsWith('shipment.')) return [sources.logistics, `/shipments/${subjectId}`];
+  if (type.startsWith('return.')) return [sources.orders, `/returns/${subjectId}`];
   return [sources.inventory, `/inventory/${subjectId}`];
 }
 

@@ -6,7 +6,7 @@ import { NotFound } from '@supply/service-kit/errors';
 import { z } from 'zod';
 import { checkEndpointUrl } from './webhook-urls.ts';
 
-/** Every event an endpoint may subscribe to; return.received joins them with returns. */
+/** Every event an endpoint may subscribe to. */
 export const WEBHOOK_EVENTS = [
   'order.confirmed',
   'order.failed',
@@ -16,6 +16,7 @@ export const WEBHOOK_EVENTS = [
   'order.delivered',
   'shipment.exception',
   'stock.low',
+  'return.received',
 ] as const;
 
 export const createEndpointInput = z.strictObject({

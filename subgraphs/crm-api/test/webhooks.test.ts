@@ -166,6 +166,28 @@ describe('events', () => {
       body: { type: 'stock.low', data: { productId: WIDGET } },
     });
   });
+
+  it('sends return.received with the return as GET /returns/:id answers it', async () => {
+    await subscribe(['return.received']);
+    const orders = httpClient(system.orders.url);
+    const order = await placeOrder();
+    const logistics = httpClient(system.logistics.url);
+    for (const status of ['in_transit', 'delivered']) {
+      expect((await logistics.patch(`/shipments/${order.shipment.id}`, { status })).status).toBe(200);
+    }
+    await waitFor(
+      async () => (await orders.get(`/supply-orders/${order.id}`)).data.status === 'delivered',
+      'the order to be delivered',
+    );
+    const items = [{ productId: GIZMO, quantity: 1 }];
+    const created = await orders.post(`/supply-orders/${order.id}/returns`, { items, reason: 'Not needed' });
+    expect((await orders.post(`/returns/${created.data.id}/receive`)).status).toBe(200);
+    await waitFor(async () => receiver.received.length > 0, 'return.received');
+    expect(receiver.received[0]).toMatchObject({
+      verified: true,
+      body: { type: 'return.received', data: { id: created.data.id, orderId: order.id, status: 'received' } },
+    });
+  });
 });
 
 describe('delivery', () => {

@@ -8,6 +8,7 @@ import { openApiDocument } from './openapi.ts';
 import { productsDomain } from './products.ts';
 import { reservationsDomain } from './reservations.ts';
 import { type Context, resolvers } from './resolvers.ts';
+import { restocksDomain } from './restocks.ts';
 import { access, inventoryRoutes } from './routes.ts';
 import { inventoryDomain } from './stock.ts';
 import { warehousesDomain } from './warehouses.ts';
@@ -27,7 +28,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
     readiness: [{ name: 'database', check: db.ping }],
     access,
   });
-  app.use(inventoryRoutes({ products, inventory, reservations, warehouses }));
+  app.use(inventoryRoutes({ products, inventory, reservations, warehouses, restocks: restocksDomain(db) }));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,

@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { productInput } from './products.ts';
 import { reservationInput } from './reservations.ts';
+import { describeRestocks } from './restock-openapi.ts';
 import { ifMatchHeader, levelListQuery, productListQuery } from './routes.ts';
 import { adjustmentInput, stockInput, transferInput } from './stock.ts';
 import { warehouseInput } from './warehouses.ts';
@@ -182,6 +183,8 @@ export function openApiDocument(version?: OpenApiVersion) {
     request: { params: orderId },
     responses: { 200: json(reservation, 'The reservation, committed') },
   });
+  // Before /inventory/{productId}, as the router has it: "restocks" is no product id.
+  describeRestocks(docs);
   const warehouses = { tags: ['warehouses'] };
   docs.route({
     ...warehouses,

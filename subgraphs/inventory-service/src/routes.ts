@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { StockLevel } from './inventory.ts';
 import { type ProductsDomain, productInput, skuSchema } from './products.ts';
 import { type ReservationsDomain, reservationInput } from './reservations.ts';
+import { type RestocksDomain, restockInput } from './restocks.ts';
 import { adjustmentInput, type InventoryDomain, stockInput, transferInput } from './stock.ts';
 import { type WarehousesDomain, warehouseInput } from './warehouses.ts';
 
@@ -16,15 +17,16 @@ export interface Domains {
   inventory: InventoryDomain;
   reservations: ReservationsDomain;
   warehouses: WarehousesDomain;
+  restocks: RestocksDomain;
 }
 
 /**
- * Reservations are internal routes (admin); other routes, /graphql among
- * them, follow the kit's default. Policies see the path lowercased.
+ * Reservations and restocks are internal routes (admin); other routes,
+ * /graphql among them, follow the kit's default.
  */
 export const access: AccessPolicy = (req) => {
   // The kit hands policies the canonical path: lower case, no trailing slash.
-  if (/^\/inventory\/reservations(\/|$)/.test(req.path)) return 'admin';
+  if (/^\/inventory\/(reservations|restocks)(\/|$)/.test(req.path)) return 'admin';
   return defaultPolicy(req);
 };
 
@@ -63,6 +65,7 @@ export function inventoryRoutes(domains: Domains): Router {
   const router = Router();
   productRoutes(router, domains.products);
   reservationRoutes(router, domains.reservations);
+  restockRoutes(router, domains.restocks);
   warehouseRoutes(router, domains.warehouses);
   transferRoutes(router, domains.inventory);
   stockRoutes(router, domains.inventory);
@@ -97,6 +100,13 @@ function reservationRoutes(router: Router, reservations: ReservationsDomain): vo
   });
   router.post('/inventory/reservations/:orderId/commit', async (req, res) => {
     res.json(await reservations.commit(parseId(req.params.orderId, 'orderId')));
+  });
+}
+
+// Registered before /inventory/:productId, so "restocks" is never read as a product id.
+function restockRoutes(router: Router, restocks: RestocksDomain): void {
+  router.post('/inventory/restocks', async (req, res) => {
+    res.status(201).json(await restocks.restock(parse(restockInput, req.body)));
   });
 }
 

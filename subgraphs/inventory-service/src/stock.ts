@@ -121,7 +121,7 @@ async function changeStock(
 }
 
 /** Locks the products' inventory rows, ascending product id, and answers their totals' versions. */
-async function lockProducts(tx: Transaction, productIds: number[]) {
+export async function lockProducts(tx: Transaction, productIds: number[]) {
   return tx.$queryRaw<Array<{ productId: number; version: number }>>`
     SELECT product_id AS "productId", version FROM inventory
     WHERE product_id = ANY(${productIds}::int[]) ORDER BY product_id FOR UPDATE`;
@@ -274,4 +274,16 @@ export async function shipStock(tx: Transaction, allocations: Allocation[]): Pro
     allocations,
     Prisma.sql`quantity_on_hand = s.quantity_on_hand - m.quantity, quantity_reserved = s.quantity_reserved - m.quantity`,
   );
+}
+
+/** Units back on hand where they are placed (a received return's); a warehouse row is made where missing. */
+export async function returnStock(tx: Transaction, placed: Allocation[]): Promise<void> {
+  await lockProducts(tx, productsOf(placed));
+  await tx.$executeRaw`
+    INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand)
+    SELECT * FROM unnest(${placed.map((a) => a.productId)}::int[], ${placed.map((a) => a.warehouseId)}::int[],
+      ${placed.map((a) => a.quantity)}::int[])
+    ON CONFLICT (product_id, warehouse_id) DO UPDATE
+    SET quantity_on_hand = warehouse_stock.quantity_on_hand + EXCLUDED.quantity_on_hand,
+      version = warehouse_stock.version + 1`;
 }

@@ -11,6 +11,8 @@ import { neighbours } from './neighbours.ts';
 import { openApiDocument } from './openapi.ts';
 import { orderRecovery, type RecoveryOptions } from './recovery.ts';
 import { type Context, resolvers } from './resolvers.ts';
+import { returnRoutes } from './return-routes.ts';
+import { orderReturns } from './returns.ts';
 import { supplyOrderRoutes } from './routes.ts';
 import { supplyOrders } from './supply-orders.ts';
 
@@ -26,6 +28,7 @@ export async function buildApp(
 ): Promise<BuiltService> {
   const calls = neighbours(config, logger);
   const orders = supplyOrders(db, calls, logger, { orderTimeoutMs: config.orderTimeoutMs });
+  const returns = orderReturns(db, calls, logger);
   const app = createHttpApp({
     openApi: openApiDocument,
     rateLimitStore: db.pool,
@@ -35,15 +38,16 @@ export async function buildApp(
     readiness: [{ name: 'database', check: db.ping }, ...calls.readiness],
   });
   app.use(supplyOrderRoutes(orders));
+  app.use(returnRoutes(returns));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,
     resolvers,
     logger,
     introspection: config.nodeEnv !== 'production',
-    context: async () => ({ orders, loaders: createLoaders(db, orders) }),
+    context: async () => ({ orders, returns, loaders: createLoaders(db, orders, returns) }),
   });
   finishApp(app, logger);
-  const sweep = orderRecovery(db, orders, logger, recovery);
+  const sweep = orderRecovery(db, orders, logger, recovery, [returns.restockOwed]);
   const settled = sweep.start();
   return {
     app,

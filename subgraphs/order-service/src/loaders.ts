@@ -1,10 +1,12 @@
 // Per-request DataLoaders: N orders, the orders of N customers, or the
-// history or allocations of N orders, cost a fixed number of queries however large N is.
+// history, returns or allocations of N orders, cost a fixed number of queries however large N is.
 import { type Database, Prisma } from '@supply/service-kit/database';
 import { batched } from '@supply/service-kit/limits';
 import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
 import DataLoader from 'dataloader';
 import type { Allocation, OrderSummary, StatusChange } from './order-view.ts';
+import type { ReturnView } from './return-store.ts';
+import type { OrderReturns } from './returns.ts';
 import type { OrderStatus } from './status-machine.ts';
 import type { SupplyOrders } from './supply-orders.ts';
 
@@ -15,7 +17,7 @@ export interface CustomerOrdersKey {
   status?: OrderStatus | null | undefined;
 }
 
-export function createLoaders(db: Database, orders: SupplyOrders) {
+export function createLoaders(db: Database, orders: SupplyOrders, returns: OrderReturns) {
   /** The first page of each customer's orders: one windowed query per distinct page shape. */
   async function ordersOfCustomers(keys: readonly CustomerOrdersKey[]): Promise<Array<Page<OrderSummary>>> {
     const shapes = new Map<string, CustomerOrdersKey[]>();
@@ -56,6 +58,7 @@ export function createLoaders(db: Database, orders: SupplyOrders) {
   return {
     order: new DataLoader<number, OrderSummary | null>((ids) => orders.getMany(ids), batched),
     history: new DataLoader<number, StatusChange[]>((ids) => orders.historyOf(ids), batched),
+    returns: new DataLoader<number, ReturnView[]>((ids) => returns.ofOrders(ids), batched),
     allocations: new DataLoader<number, Map<number, Allocation[]>>(
       (ids) => orders.allocationsOf(ids),
       batched,

@@ -18,6 +18,14 @@ export interface ReservedLine extends ReservationLine {
   allocations: Allocation[];
 }
 
+/** Units of a received return to put back on hand (inventory picks the warehouses unless one is named). */
+export interface RestockRequest {
+  returnId: number;
+  orderId: number;
+  warehouseId?: number | undefined;
+  items: ReservationLine[];
+}
+
 export interface ShipmentRequest {
   orderId: number;
   originWarehouseId: number;
@@ -77,6 +85,10 @@ export function neighbours(config: Config, logger: Logger) {
     /** Cancels every shipment of the order, or none (409 when one has moved); safe to repeat. */
     async cancelShipments(orderId: number): Promise<void> {
       await logistics.post('/shipments/cancellations', { orderId }, repeatable(`cancel-${orderId}`));
+    },
+    /** Puts a received return's units back on hand; keyed by the return, so a repeat restocks once. */
+    async restock(request: RestockRequest): Promise<void> {
+      await inventory.post('/inventory/restocks', request, repeatable(`restock-${request.returnId}`));
     },
     readiness: [
       {

@@ -12,6 +12,7 @@ import { addressSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import { shipmentEventInput } from './lifecycle.ts';
 import { placeOrderInput } from './placing.ts';
+import { describeReturns } from './return-openapi.ts';
 import { orderListQuery } from './routes.ts';
 import { ORDER_STATUSES } from './status-machine.ts';
 
@@ -63,7 +64,8 @@ function supplyOrderSchema() {
 export function openApiDocument(version?: OpenApiVersion) {
   const docs = serviceDocs({
     title: 'order-service',
-    description: 'Supply orders: placed with stock held and a label booked, or failed with nothing held.',
+    description:
+      'Supply orders: placed with stock held and a label booked, or failed with nothing held; and their returns.',
   });
   const order = docs.schema('SupplyOrder', supplyOrderSchema());
   const tags = ['supply orders'];
@@ -114,5 +116,6 @@ export function openApiDocument(version?: OpenApiVersion) {
     request: { params: id, body: { ...json(shipmentEventInput), required: true } },
     responses: { 200: json(order, 'The order as moved') },
   });
+  describeReturns(docs);
   return docs.document(version);
 }

@@ -19,7 +19,14 @@ export interface RecoveryOptions {
 
 const BATCH = 100;
 
-export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger, options: RecoveryOptions) {
+export function orderRecovery(
+  db: Database,
+  orders: SupplyOrders,
+  logger: Logger,
+  options: RecoveryOptions,
+  /** More work owed after a crash (restocks of received returns), run after the orders'. */
+  alsoOwed: Array<() => Promise<void>> = [],
+) {
   const { prisma } = db;
 
   /** Fails pending orders nobody is placing any more (no key lease is live on them). */
@@ -60,6 +67,7 @@ export function orderRecovery(db: Database, orders: SupplyOrders, logger: Logger
     await orders.sweepKeys();
     await settlePending();
     await releaseLeftovers();
+    for (const owed of alsoOwed) await owed();
   }
 
   let timer: NodeJS.Timeout | undefined;
