@@ -65,8 +65,8 @@ export const idempotencyHeaders = z.object({
   }),
 });
 
-/** Who may call a route: anyone, or a caller whose API key has this role (see docs/api.md). */
-export type RouteAccess = 'public' | 'reader' | 'writer' | 'admin';
+/** Who may call a route: anyone, a caller whose API key has this role, or the services alone (see docs/api.md). */
+export type RouteAccess = 'public' | 'reader' | 'writer' | 'admin' | 'service';
 
 export interface DocumentedRoute extends Omit<RouteConfig, 'responses' | 'security'> {
   access: RouteAccess;
@@ -124,5 +124,7 @@ export function serviceDocs(info: { title: ServiceName; description: string }): 
 }
 
 function accessNote(access: RouteAccess): string {
-  return access === 'public' ? 'Open to anyone.' : `Needs an API key with the ${access} role or above.`;
+  if (access === 'public') return 'Open to anyone.';
+  if (access === 'service') return "Only for the services' own key (SERVICE_API_KEY), never a caller's.";
+  return `Needs an API key with the ${access} role or above.`;
 }

@@ -11,7 +11,7 @@ export function describeRestocks(docs: ServiceDocs): void {
   );
   docs.route({
     tags: ['restocks'],
-    access: 'admin',
+    access: 'service',
     method: 'post',
     path: '/inventory/restocks',
     summary:

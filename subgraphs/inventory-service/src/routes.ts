@@ -21,12 +21,14 @@ export interface Domains {
 }
 
 /**
- * Reservations and restocks are internal routes (admin); other routes,
- * /graphql among them, follow the kit's default.
+ * Reservations are internal routes (admin); restocks are order-service's
+ * alone (the service key), since inventory takes its word that the goods came
+ * back. Other routes, /graphql among them, follow the kit's default.
  */
 export const access: AccessPolicy = (req) => {
   // The kit hands policies the canonical path: lower case, no trailing slash.
-  if (/^\/inventory\/(reservations|restocks)(\/|$)/.test(req.path)) return 'admin';
+  if (/^\/inventory\/restocks(\/|$)/.test(req.path)) return 'service';
+  if (/^\/inventory\/reservations(\/|$)/.test(req.path)) return 'admin';
   return defaultPolicy(req);
 };
 

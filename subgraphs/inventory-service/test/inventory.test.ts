@@ -437,6 +437,12 @@ describe('who may do what (API_KEYS set)', () => {
     expect((await as('a-key').post('/inventory/reservations', body)).status).toBe(201);
   });
 
+  it("keeps restocks for the services' own key: an admin caller may not put units back", async () => {
+    const restock = { returnId: 1, orderId: 1, items: [{ productId: 1, quantity: 1 }] };
+    expect((await as('a-key').post('/inventory/restocks', restock)).status).toBe(403);
+    expect((await as('s-key').post('/inventory/restocks', restock)).status).not.toBe(403);
+  });
+
   it('answers /graphql to the service key only, judging mutations by the forwarded caller', async () => {
     const product = await createProduct(service.url);
     const read = `{ product(id: ${product.id}) { id } }`;
