@@ -1,8 +1,8 @@
 -- Split shipments: an order ships from each warehouse its stock was allocated
 -- in, one shipment per warehouse, and is partially shipped while only some
--- move. Every existing shipment leaves from the default warehouse, and every
--- order keeps the allocations its reservation recorded (before warehouses,
--- all from the default one; see 0007).
+-- move. Every order keeps the allocations its reservation recorded (before
+-- warehouses, all from the default one; see 0007), and its shipment leaves
+-- from the warehouse that held most of it (the default one when none did).
 ALTER TABLE orders DROP CONSTRAINT orders_status_check;
 ALTER TABLE orders ADD CONSTRAINT orders_status_check
   CHECK (status IN ('pending', 'confirmed', 'partially_shipped', 'shipped', 'delivered', 'cancelled', 'failed'));
@@ -37,6 +37,19 @@ CREATE FUNCTION default_warehouse_id() RETURNS integer
 -- old release, which names no origin.
 ALTER TABLE shipments ADD COLUMN origin_warehouse_id integer NOT NULL
   DEFAULT default_warehouse_id() REFERENCES warehouses (id);
+-- An order placed after 0007 may have had its stock held outside the default
+-- warehouse. Inventory's reservation rows say where its units were held and
+-- committed, so the allocations follow them, and the shipment leaves from the
+-- warehouse that held most of them: the shipment's origin then matches its
+-- allocations (delivered quantities, the order view) and a return restocks
+-- the warehouse the units were taken from. (Units of a reservation split over
+-- several warehouses beyond the largest stay allocated where they were held.)
+UPDATE shipments s SET origin_warehouse_id = held.warehouse_id
+  FROM (SELECT DISTINCT ON (order_id) order_id, warehouse_id
+        FROM reservation_allocations
+        GROUP BY order_id, warehouse_id
+        ORDER BY order_id, sum(quantity) DESC, warehouse_id) held
+  WHERE s.order_id = held.order_id;
 DROP INDEX shipments_live_order_key;
 CREATE UNIQUE INDEX shipments_live_order_key ON shipments (order_id, origin_warehouse_id)
   WHERE status <> 'cancelled';

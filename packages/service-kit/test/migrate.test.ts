@@ -352,6 +352,55 @@ describe('migrate on a database from before 0011 (one shipment per order)', () =
   });
 });
 
+/** Applies the numbered migrations before `version` as migrate() would, and records them. */
+async function migrateUpTo(url: string, version: string): Promise<void> {
+  const done = new Set(await versions(url));
+  for (const step of NUMBERED.filter((name) => name < version && !done.has(name))) {
+    await adminQuery(
+      url,
+      readFileSync(new URL(`../../../docs/migrations/${step}.sql`, import.meta.url), 'utf8'),
+    );
+    await adminQuery(url, 'INSERT INTO schema_migrations (version) VALUES ($1)', [step]);
+  }
+}
+
+describe('migrate on a database from before 0011 holding an order placed after 0007', () => {
+  it('ships it from the warehouse its stock was held in, where its allocations are', async () => {
+    const url = await databaseBeforeWarehouses('0011_held');
+    await migrateUpTo(url, '0011');
+    // Placed after 0007: its stock held in Newark, its shipment booked by the old saga with no origin.
+    const { rows } = await adminQuery<{ id: number }>(
+      url,
+      `SELECT DISTINCT order_id AS id FROM shipments JOIN reservation_allocations USING (order_id)
+       ORDER BY order_id LIMIT 1`,
+    );
+    const held = rows[0]!.id;
+    await adminQuery(
+      url,
+      `INSERT INTO warehouses (id, code, name) VALUES (9, 'EWR', 'Newark');
+       UPDATE reservation_allocations SET warehouse_id = 9 WHERE order_id = ${held}`,
+    );
+
+    await migrate({ databaseUrl: url, logger });
+
+    const origins = await adminQuery(
+      url,
+      `SELECT DISTINCT order_id = ${held} AS held, origin_warehouse_id AS origin FROM shipments ORDER BY 1`,
+    );
+    expect(origins.rows).toEqual([
+      { held: false, origin: 1 },
+      { held: true, origin: 9 },
+    ]);
+    // Every allocation of an order with a shipment is at that shipment's origin.
+    const apart = await adminQuery(
+      url,
+      `SELECT a.order_id FROM order_item_allocations a JOIN shipments s USING (order_id)
+       WHERE a.warehouse_id <> s.origin_warehouse_id`,
+    );
+    expect(apart.rows).toEqual([]);
+  });
+});
+
 describe('migrate on a database from before 0008', () => {
   it('gives the kept keys to the open caller, scopes keys per caller and adds the keyed writes table', async () => {
     const url = await emptyDatabase('0008');

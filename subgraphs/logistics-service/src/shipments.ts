@@ -1,7 +1,7 @@
 // The shipment domain's one door: booking (booking.ts), reading shipments,
 // moving one along the status machine, and cancelling an order's shipments
 // all or none. A status move is one conditional UPDATE.
-import { type Database, inTransaction, Prisma } from '@supply/service-kit/database';
+import { type Database, inTransaction, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
@@ -104,6 +104,11 @@ export function shipmentsDomain({
      */
     async updateStatus(id: number, to: ShipmentStatus): Promise<Shipment> {
       const moved = await inTransaction(db, async (tx) => {
+        if (to === 'cancelled' || to === 'in_transit') {
+          // Cancelling and leaving take the same locks as cancelOrder, so they cannot interleave.
+          const of = Prisma.sql`(SELECT order_id FROM shipments WHERE id = ${id})`;
+          checkSiblings(await lockOrderShipments(tx, of), id, to);
+        }
         const [row] = await tx.shipment.updateManyAndReturn({
           where: { id, status: { in: [...ALLOWED_FROM[to]] } },
           data: { status: to },
@@ -121,31 +126,71 @@ export function shipmentsDomain({
     /**
      * Cancels every live shipment of the order, or none: 409 when one has
      * moved. The order's shipments are locked first, so a move racing this
-     * waits, then finds its shipment cancelled. Cancelling again changes nothing.
+     * waits, then finds its shipment cancelled. Each cancellation is reported
+     * to order-service like any other. Cancelling again changes nothing.
      */
     async cancelOrder(orderId: number): Promise<Shipment[]> {
       const rows = await inTransaction(db, async (tx) => {
-        const held = await tx.$queryRaw<Array<{ id: number; status: ShipmentStatus }>>`
-          SELECT id, status FROM shipments WHERE order_id = ${orderId} ORDER BY id FOR UPDATE`;
-        const moving = held.find((s) => s.status !== 'label_created' && s.status !== 'cancelled');
-        if (moving) {
-          throw new Conflict(
-            `Shipment ${moving.id} of order ${orderId} is ${moving.status}; it cannot be cancelled`,
-            {
-              shipmentId: moving.id,
-              currentStatus: moving.status,
-            },
-          );
-        }
-        await tx.shipment.updateMany({
+        refuseIfMoving(await lockOrderShipments(tx, Prisma.sql`${orderId}`));
+        const cancelled = await tx.shipment.updateManyAndReturn({
           where: { orderId, status: 'label_created' },
           data: { status: 'cancelled' },
         });
-        return tx.shipment.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+        // Reported as a single cancel is: should order-service fail to record the
+        // cancellation after this commits, the report still cancels the order.
+        for (const row of cancelled) {
+          await reports.record(tx, { shipmentId: row.id, orderId, status: 'cancelled' });
+        }
+        const all = await tx.shipment.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+        return { all, cancelled };
       });
-      return rows.map(toShipment);
+      for (const row of rows.cancelled) reports.dispatchSoon(row.id);
+      return rows.all.map(toShipment);
     },
   };
+}
+
+interface Held {
+  id: number;
+  orderId: number;
+  status: ShipmentStatus;
+}
+
+/** Locks every shipment of the order, in id order (one order for every caller: no deadlock). */
+function lockOrderShipments(tx: Transaction, orderId: Prisma.Sql): Promise<Held[]> {
+  return tx.$queryRaw<Held[]>`
+    SELECT id, order_id AS "orderId", status FROM shipments
+    WHERE order_id = ${orderId} ORDER BY id FOR UPDATE`;
+}
+
+/** 409 when one of these shipments has left: an order's shipments are cancelled all or none. */
+function refuseIfMoving(held: readonly Held[]): void {
+  const moving = held.find((s) => s.status !== 'label_created' && s.status !== 'cancelled');
+  if (moving) {
+    throw new Conflict(
+      `Shipment ${moving.id} of order ${moving.orderId} is ${moving.status}; its shipments cannot be cancelled`,
+      { shipmentId: moving.id, currentStatus: moving.status },
+    );
+  }
+}
+
+/**
+ * An order's shipments are cancelled all or none: one is cancelled only while none
+ * of the others has left, and none leaves once another was cancelled (that cancelled the order).
+ */
+function checkSiblings(held: readonly Held[], id: number, to: 'cancelled' | 'in_transit'): void {
+  const others = held.filter((s) => s.id !== id);
+  if (to === 'cancelled') {
+    refuseIfMoving(others);
+    return;
+  }
+  const cancelled = others.find((s) => s.status === 'cancelled');
+  if (cancelled && held.find((s) => s.id === id)?.status === 'label_created') {
+    throw new Conflict(
+      `Shipment ${cancelled.id} of order ${cancelled.orderId} was cancelled; its shipments cannot leave`,
+      { shipmentId: cancelled.id, currentStatus: cancelled.status },
+    );
+  }
 }
 
 /** The shipment `Order.shipment` shows: the first live one, else the latest cancelled one. */

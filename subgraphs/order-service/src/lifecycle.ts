@@ -48,7 +48,7 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
         );
       }
       if (order.status === 'confirmed' && order.shipments.some((s) => s.status !== 'cancelled')) {
-        await neighbours.cancelShipments(orderId);
+        await cancelShipments(orderId);
       }
       await cancelled(orderId, 'cancelled on request');
       return store.get(orderId);
@@ -102,6 +102,21 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
       });
     }
     return store.get(order.id);
+  }
+
+  /** Cancels the order's shipments; logistics' refusal (one has left) is answered with the order's status. */
+  async function cancelShipments(orderId: number): Promise<void> {
+    try {
+      await neighbours.cancelShipments(orderId);
+    } catch (error) {
+      if (!(error instanceof Conflict)) throw error;
+      const { status } = await store.get(orderId);
+      const { shipmentId, currentStatus: shipmentStatus } = error.details;
+      throw new Conflict(
+        `Order ${orderId} is ${status} and its shipment ${String(shipmentId)} is ${String(shipmentStatus)}; it cannot be cancelled`,
+        { currentStatus: status, shipmentId, shipmentStatus },
+      );
+    }
   }
 
   /** Records the cancellation (a race lost to another one is as good), then gives back what it held. */

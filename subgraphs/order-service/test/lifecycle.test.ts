@@ -56,6 +56,42 @@ describe('POST /supply-orders/:id/cancel', () => {
     expect(await stockOf(system.db, GADGET)).toEqual(before);
   });
 
+  it('still cancels the order and releases its stock when recording the cancellation fails after logistics cancelled', async () => {
+    const before = await stockOf(system.db, GADGET);
+    const order = await place(2);
+    // The order's move to cancelled fails (as if order-service died there), after its shipment is cancelled.
+    await system.db.query(`
+      CREATE FUNCTION refuse_cancel() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'cancellation refused for the test'; END $$;
+      CREATE TRIGGER refuse_cancel BEFORE UPDATE ON orders FOR EACH ROW
+        WHEN (NEW.status = 'cancelled' AND NEW.id = ${Number(order.id)}) EXECUTE FUNCTION refuse_cancel();`);
+    try {
+      expect((await orders.post(`/supply-orders/${order.id}/cancel`)).status).toBeGreaterThanOrEqual(500);
+      expect(await statusOf(order.id)).toBe('confirmed');
+    } finally {
+      await system.db.query('DROP TRIGGER refuse_cancel ON orders; DROP FUNCTION refuse_cancel()');
+    }
+    // The shipment's cancelled report, sent again, brings the order to where logistics is.
+    await waitFor(async () => (await statusOf(order.id)) === 'cancelled', 'the order to be cancelled');
+    await waitFor(
+      async () => (await stockOf(system.db, GADGET))?.reserved === before!.reserved,
+      'its stock to be released',
+    );
+    expect(await stockOf(system.db, GADGET)).toEqual(before);
+  });
+
+  it("answers the order's status when logistics refuses because a shipment left before its report landed", async () => {
+    const order = await place(1);
+    await system.db.query(`UPDATE shipments SET status = 'in_transit' WHERE id = $1`, [order.shipment.id]);
+    const refused = await orders.post(`/supply-orders/${order.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.data).toMatchObject({
+      currentStatus: 'confirmed',
+      shipmentId: order.shipment.id,
+      shipmentStatus: 'in_transit',
+    });
+  });
+
   it('answers 404 for an unknown order and 400 for a bad id', async () => {
     expect((await orders.post('/supply-orders/999999/cancel')).status).toBe(404);
     expect((await orders.post('/supply-orders/0/cancel')).status).toBe(400);

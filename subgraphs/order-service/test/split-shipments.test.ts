@@ -192,6 +192,30 @@ describe('an order no single warehouse can fill', () => {
     expect(await stockIn(RTM)).toEqual(before.rotterdam);
   });
 
+  it('refuses to cancel one shipment once another of its order has left', async () => {
+    const { order, rotterdam, main } = await placeSplit();
+    expect((await move(main, 'in_transit')).status).toBe(200);
+    await waitFor(async () => (await statusOf(order.id)) === 'partially_shipped', 'partially shipped');
+    const refused = await move(rotterdam, 'cancelled');
+    expect(refused.status).toBe(409);
+    expect(refused.data).toMatchObject({ shipmentId: main.id, currentStatus: 'in_transit' });
+    expect((await logistics.get(`/shipments/${rotterdam.id}`)).data.status).toBe('label_created');
+    expect(await statusOf(order.id)).toBe('partially_shipped');
+  });
+
+  it('lets one shipment leave or another be cancelled when both are asked at once, never both', async () => {
+    const { order, rotterdam, main } = await placeSplit();
+    const [cancel, leave] = await Promise.all([move(main, 'cancelled'), move(rotterdam, 'in_transit')]);
+    expect([cancel.status, leave.status].sort()).toEqual([200, 409]);
+    if (cancel.status === 200) {
+      await waitFor(async () => (await statusOf(order.id)) === 'cancelled', 'cancelled');
+      expect((await logistics.get(`/shipments/${rotterdam.id}`)).data.status).toBe('cancelled');
+    } else {
+      await waitFor(async () => (await statusOf(order.id)) === 'partially_shipped', 'partially shipped');
+      expect((await logistics.get(`/shipments/${main.id}`)).data.status).toBe('label_created');
+    }
+  });
+
   it('cancels the shipments booked and releases the stock when one booking is refused', async () => {
     const before = { main: await stockIn(MAIN, ANVIL), rotterdam: await stockIn(RTM, ANVIL) };
     // Rotterdam's 10 anvils weigh 40 kg, too heavy for a parcel; MAIN's 2 are booked, then undone.
