@@ -2,7 +2,7 @@
 import { type Database, Prisma as Sql } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
-import { decodeCursor, type Page, toPage } from '@supply/service-kit/pagination';
+import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import {
   type Allocation,
@@ -18,19 +18,18 @@ import {
 import type { OrderStatus } from './status-machine.ts';
 import { transition } from './transition.ts';
 
-export interface OrderFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>> {
+export interface OrderFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 'sort'>>, PageRequest {
   status?: OrderStatus | undefined;
   customerId?: number | undefined;
-  limit: number;
-  cursor?: string | null | undefined;
+  /** A sort=updatedAt cursor (sync.ts); with sort=id the page starts `after` an id. */
+  cursor?: string | undefined;
 }
 
 /** Where, order and size of a page of orders; `take` reads one more to tell whether another page follows. */
 function pageQuery(filter: OrderFilter) {
-  const after = decodeCursor(filter.cursor);
   return {
     where: {
-      ...(after !== undefined && { id: { gt: after } }),
+      ...(filter.after !== undefined && { id: { gt: filter.after } }),
       ...(filter.status && { status: filter.status }),
       ...(filter.customerId !== undefined && { customerId: filter.customerId }),
       ...(filter.updatedSince && { updatedAt: { gte: filter.updatedSince } }),
@@ -49,7 +48,7 @@ async function updatedOrders<T extends { id: number }>(
   const where = [Sql.sql`TRUE`];
   if (filter.status) where.push(Sql.sql`status = ${filter.status}`);
   if (filter.customerId !== undefined) where.push(Sql.sql`customer_id = ${filter.customerId}`);
-  const page = await updatedPage(db, 'orders', where, { ...filter, cursor: filter.cursor ?? undefined });
+  const page = await updatedPage(db, 'orders', where, filter);
   return { items: inPageOrder(page.items, await read(page.items)), nextCursor: page.nextCursor };
 }
 

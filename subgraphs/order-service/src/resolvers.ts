@@ -47,12 +47,9 @@ export const resolvers = {
     order: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(args.id)),
     orders: async (_: unknown, args: unknown, ctx: Context) => {
       const { first, after, status, customerId } = parse(ordersArgs, args);
-      // Decoded here so a bad `after` is named as the caller sent it; the store reads the cursor itself.
-      pageOfConnection({ first, after });
       return toConnection(
         await ctx.orders.listSummaries({
-          limit: first,
-          cursor: after,
+          ...pageOfConnection({ first, after }),
           status: status ?? undefined,
           customerId: customerId ?? undefined,
         }),

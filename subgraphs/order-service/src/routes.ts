@@ -1,6 +1,6 @@
 // REST -> domain calls, nothing more.
 import { idempotencyKeyOf } from '@supply/service-kit/idempotency';
-import { syncQuerySchema } from '@supply/service-kit/sync';
+import { syncPageOf, syncQuerySchema } from '@supply/service-kit/sync';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ export function supplyOrderRoutes(orders: SupplyOrders): Router {
   });
 
   router.get('/supply-orders', async (req, res) => {
-    res.json(await orders.list(parse(orderListQuery, req.query)));
+    res.json(await orders.list(syncPageOf(parse(orderListQuery, req.query))));
   });
 
   router.get('/supply-orders/:id', async (req, res) => {
