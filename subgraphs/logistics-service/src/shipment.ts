@@ -1,4 +1,5 @@
-// A shipment as logistics-service answers it, from its row.
+// A shipment as logistics-service responds with it, from its row.
+import { addressOf } from '@supply/service-kit/address';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
 import type { ServiceLevel } from './shipping-rules.ts';
 import type { ShipmentStatus } from './status-machine.ts';
@@ -31,12 +32,8 @@ export function toShipment(row: ShipmentRow): Shipment {
     serviceLevel: row.serviceLevel as ServiceLevel,
     trackingNumber: row.trackingNumber,
     status: row.status as ShipmentStatus,
-    destination: {
-      line1: row.destinationLine1,
-      city: row.destinationCity,
-      postalCode: row.destinationPostalCode,
-      country: row.destinationCountry,
-    },
+    // The destination columns are NOT NULL and never blank (db-schema.sql), so the address is always whole.
+    destination: addressOf(row, 'destination')!,
     weightGrams: row.weightGrams,
     costCents: row.costCents,
     currency: row.currency,

@@ -3,6 +3,7 @@
 // all or none. A status move is one conditional UPDATE.
 import { type Database, inTransaction, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { inIdOrder } from '@supply/service-kit/lists';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
 import { shipmentBooking } from './booking.ts';
@@ -56,8 +57,7 @@ export function shipmentsDomain({
     /** The shipments with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<Shipment | null>> {
       const rows = await db.prisma.shipment.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, toShipment(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return inIdOrder(ids, rows, toShipment);
     },
 
     /** Every shipment of each of these orders, in id order; one query. */

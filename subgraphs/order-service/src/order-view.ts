@@ -1,5 +1,6 @@
 // An order as REST and GraphQL answer it, from its rows or from what the saga
 // has in hand.
+import { addressOf } from '@supply/service-kit/address';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
 import type { AddressInput } from '@supply/service-kit/validation';
 import type { OrderStatus } from './status-machine.ts';
@@ -89,12 +90,8 @@ export function toOrderSummary(row: SummaryRow): OrderSummary {
     customerId: row.customerId,
     status: row.status as OrderStatus,
     serviceLevel: row.serviceLevel as OrderView['serviceLevel'],
-    shippingAddress: {
-      line1: row.shippingLine1,
-      city: row.shippingCity,
-      postalCode: row.shippingPostalCode,
-      country: row.shippingCountry,
-    },
+    // The shipping columns are NOT NULL and never blank (db-schema.sql), so the address is always whole.
+    shippingAddress: addressOf(row, 'shipping')!,
     items: row.items.map((item) => ({
       productId: item.productId,
       quantity: item.quantity,

@@ -2,6 +2,7 @@
 import { type Database, Prisma as Sql } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
+import { inIdOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import {
@@ -65,8 +66,7 @@ export function ordersStore(db: Database) {
     /** The orders with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<OrderSummary | null>> {
       const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
-      const byId = new Map(rows.map((row) => [row.id, toOrderSummary(row)]));
-      return ids.map((id) => byId.get(id) ?? null);
+      return inIdOrder(ids, rows, toOrderSummary);
     },
 
     /** A page of whole orders, as REST answers it. */

@@ -1,5 +1,6 @@
 // Checking and pricing an order before anything is recorded: the customer,
 // the products, one currency, the shipping address; unit prices captured now.
+import { addressOf } from '@supply/service-kit/address';
 import type { Database } from '@supply/service-kit/database';
 import { NotFound, Unprocessable } from '@supply/service-kit/errors';
 import { mergeByProduct } from '@supply/service-kit/lists';
@@ -9,7 +10,7 @@ import type { PlaceOrderInput } from './placing.ts';
 export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
   const customer = await prisma.customer.findUnique({ where: { id: input.customerId } });
   if (!customer) throw new NotFound(`Customer ${input.customerId} does not exist`);
-  const address = input.shippingAddress ?? defaultAddress(customer);
+  const address = input.shippingAddress ?? addressOf(customer, 'address');
   if (!address) {
     throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
   }
@@ -32,15 +33,4 @@ export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
     totalCents: priced.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
     unitWeights: new Map(products.map((p) => [p.id, p.weightGrams])),
   };
-}
-
-function defaultAddress(customer: {
-  addressLine1: string | null;
-  addressCity: string | null;
-  addressPostalCode: string | null;
-  addressCountry: string | null;
-}) {
-  const { addressLine1, addressCity, addressPostalCode, addressCountry } = customer;
-  if (!addressLine1 || !addressCity || !addressPostalCode || !addressCountry) return null;
-  return { line1: addressLine1, city: addressCity, postalCode: addressPostalCode, country: addressCountry };
 }
