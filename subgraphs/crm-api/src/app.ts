@@ -7,7 +7,7 @@ import type { BuiltService, ServiceDeps } from '@supply/service-kit/service';
 import { customersDomain } from './customers.ts';
 import { createLoaders } from './loaders.ts';
 import { openApiDocument } from './openapi.ts';
-import { ordersFrontDoor } from './orders.ts';
+import { ordersClient } from './orders.ts';
 import { type Context, resolvers } from './resolvers.ts';
 import { customerRoutes } from './routes.ts';
 import { createDeliverer } from './webhook-delivery.ts';
@@ -49,7 +49,7 @@ export async function buildApp({ config, logger, db }: ServiceDeps): Promise<Bui
       { name: 'order-service', check: () => orderService.get('/healthz', { 'axios-retry': { retries: 0 } }) },
     ],
   });
-  app.use(customerRoutes(customers, ordersFrontDoor(orderService, customers, config.orderTimeoutMs)));
+  app.use(customerRoutes(customers, ordersClient(orderService, customers, config.orderTimeoutMs)));
   app.use(webhookRoutes(webhooksDomain(db, production)));
   const graphql = await mountSubgraph<Context>(app, {
     typeDefs,

@@ -150,7 +150,7 @@ export function customersDomain(db: Database) {
       return toCustomer(row);
     },
 
-    /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
+    /** With an Idempotency-Key, once per caller, key and input: a retry gets the first response. */
     async create(input: CreateCustomerInput, idempotencyKey?: string): Promise<Customer> {
       return creations.once(idempotencyKey, input, (tx) => insertCustomer(tx, input));
     },

@@ -1,6 +1,6 @@
-// The front door legacy CRM systems use for orders. crm-api decides nothing
+// The entry point legacy CRM systems use for orders. crm-api decides nothing
 // about orders: it accepts the legacy one-line shape too, and hands every
-// request to order-service, whose answer it passes back as it is.
+// request to order-service, whose response it passes back as it is.
 import { FORWARDED_AUTHORIZATION } from '@supply/service-kit/auth';
 import type { AxiosInstance } from '@supply/service-kit/client';
 import { currentContext } from '@supply/service-kit/context';
@@ -33,7 +33,7 @@ export interface Order {
   [field: string]: unknown;
 }
 
-export function ordersFrontDoor(
+export function ordersClient(
   orderService: AxiosInstance,
   customers: CustomersDomain,
   orderTimeoutMs: number,
@@ -42,7 +42,7 @@ export function ordersFrontDoor(
     /**
      * Places the order under its key. Waits the whole order timeout (or the caller's
      * earlier deadline), once, and tells order-service 500 ms less: it settles the order
-     * within that, so its answer is the order's fate, never later than ours.
+     * within that, so its response is the order's fate, never later than ours.
      */
     async place(body: unknown, idempotencyKey: string): Promise<Order> {
       // The caller rides along, so its key is kept among its own keys, not the service's.
@@ -76,4 +76,4 @@ export function ordersFrontDoor(
   };
 }
 
-export type OrdersFrontDoor = ReturnType<typeof ordersFrontDoor>;
+export type OrdersClient = ReturnType<typeof ordersClient>;

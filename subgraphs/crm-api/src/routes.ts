@@ -6,7 +6,7 @@ import { parse, parseId } from '@supply/service-kit/validation';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type CustomersDomain, createCustomerInput, updateCustomerInput } from './customers.ts';
-import type { OrdersFrontDoor } from './orders.ts';
+import type { OrdersClient } from './orders.ts';
 
 export const customerListQuery = syncQuerySchema.extend({
   email: z.string().trim().min(1).max(254).optional(),
@@ -16,7 +16,7 @@ export const customerListQuery = syncQuerySchema.extend({
 // Checked again by order-service; parsed here so a bad query costs no call.
 export const orderListQuery = syncQuerySchema.extend({ status: z.string().optional() });
 
-export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDoor): Router {
+export function customerRoutes(customers: CustomersDomain, orders: OrdersClient): Router {
   const router = Router();
 
   router.get('/customers', async (req, res) => {
@@ -43,7 +43,7 @@ export function customerRoutes(customers: CustomersDomain, orders: OrdersFrontDo
   });
 
   router.post('/orders', async (req, res) => {
-    // A caller that sent no key gets the one made up for it, to retry with whatever the answer.
+    // A caller that sent no key gets the one made up for it, to retry with whatever the response.
     const key = req.get('idempotency-key') ?? `crm-${randomUUID()}`;
     res.set('Idempotency-Key', key);
     const order = await orders.place(req.body, key);

@@ -1,6 +1,6 @@
 // Sends the outbox's events to the endpoints that subscribe to them, at least
 // once, in every replica. Each round: read each new event's data (the entity
-// as REST answers it), fan events out into deliveries, claim due deliveries
+// as REST responds with it), fan events out into deliveries, claim due deliveries
 // under a lease on the database clock (SKIP LOCKED, so no two replicas send
 // one at once), send them, and record what happened.
 import type { AxiosInstance } from '@supply/service-kit/client';
@@ -19,7 +19,7 @@ const FAILING_DAYS_BEFORE_DISABLED = 5;
 const BATCH_SIZE = 50;
 const MAX_ROUNDS = 20;
 
-/** Where each event type's data is read: the entity's REST answer. */
+/** Where each event type's data is read: the entity's REST response. */
 export interface EventSources {
   orders: AxiosInstance;
   logistics: AxiosInstance;
@@ -87,9 +87,9 @@ export function createDeliverer({
       ORDER BY id LIMIT ${BATCH_SIZE}`;
     for (const event of events) {
       const [client, path] = sourceOf(sources, event.type, event.subjectId);
-      const answer = await client.get(path, { validateStatus: (s) => s === 200 || s === 404 });
+      const response = await client.get(path, { validateStatus: (s) => s === 200 || s === 404 });
       // An entity gone since is sent as null rather than holding every later event back.
-      const data = answer.status === 200 ? answer.data : null;
+      const data = response.status === 200 ? response.data : null;
       await prisma.$executeRaw`
         UPDATE webhook_events SET data = ${JSON.stringify(data)}::json WHERE id = ${event.id} AND data IS NULL`;
     }
@@ -153,7 +153,7 @@ export function createDeliverer({
     const id = `msg_${delivery.eventId}`;
     const now = new Date();
     try {
-      const answer = await http.post(delivery.url, body, {
+      const response = await http.post(delivery.url, body, {
         headers: {
           'content-type': 'application/json',
           'webhook-id': id,
@@ -162,8 +162,8 @@ export function createDeliverer({
         },
         responseType: 'text',
       });
-      const ok = answer.status >= 200 && answer.status < 300;
-      return { status: answer.status, error: ok ? null : `answered ${answer.status}` };
+      const ok = response.status >= 200 && response.status < 300;
+      return { status: response.status, error: ok ? null : `answered ${response.status}` };
     } catch (error) {
       return { status: null, error: error instanceof Error ? error.message : String(error) };
     }

@@ -68,7 +68,7 @@ function newSecret(): string {
 export function webhooksDomain(db: Database, production: boolean) {
   const { prisma } = db;
   return {
-    /** The endpoint and its secret, which no later answer shows again. */
+    /** The endpoint and its secret, which no later response shows again. */
     async create(input: CreateEndpointInput): Promise<WebhookEndpoint & { secret: string }> {
       await checkEndpointUrl(input.url, production);
       const secret = newSecret();

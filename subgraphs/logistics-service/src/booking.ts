@@ -50,7 +50,7 @@ export function shipmentBooking(db: Database, tracking: (carrier: Carrier) => st
     const { destination: d } = input;
     for (let attempt = 1; ; attempt++) {
       try {
-        // Every column, named as Prisma names them, so the answer needs no second read.
+        // Every column, named as Prisma names them, so the response needs no second read.
         // The order's row is shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a booking that
         // lands after its saga gave up) takes no shipment, and one failing now waits for this one.
         const rows = await db.prisma.$queryRaw<ShipmentRow[]>`
@@ -81,7 +81,7 @@ export function shipmentBooking(db: Database, tracking: (carrier: Carrier) => st
   }
 
   /** Why nothing was booked when the order has no live shipment: it is missing, failed or cancelled. */
-  async function refuseUnbookable(orderId: number): Promise<void> {
+  async function rejectUnbookable(orderId: number): Promise<void> {
     const [order] = await db.prisma.$queryRaw<Array<{ status: string | null }>>`
       SELECT order_status_for_work(${orderId}) AS status`;
     if (!order?.status) throw new NotFound(`Order ${orderId} does not exist`);
@@ -93,7 +93,7 @@ export function shipmentBooking(db: Database, tracking: (carrier: Carrier) => st
   }
 
   /**
-   * Books a shipment for an order from one warehouse, or answers the order's
+   * Books a shipment for an order from one warehouse, or responds with the order's
    * live one from there (`created: false`) when it already has one.
    */
   return async function create(
@@ -117,7 +117,7 @@ export function shipmentBooking(db: Database, tracking: (carrier: Carrier) => st
         where: { orderId: input.orderId, originWarehouseId: origin.id, status: { not: 'cancelled' } },
       });
       if (live) return { shipment: sameDestination(live, input), created: false };
-      await refuseUnbookable(input.orderId);
+      await rejectUnbookable(input.orderId);
       if (attempt >= BOOKING_ATTEMPTS) {
         throw new Conflict(`Order ${input.orderId}'s shipment is changing; try again`);
       }

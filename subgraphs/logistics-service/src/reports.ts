@@ -36,13 +36,13 @@ export function retryDelayMs(attempts: number, baseMs: number, capMs: number): n
 type Outcome = { kind: 'landed' } | { kind: 'retry'; error: string } | { kind: 'rejected'; error: string };
 
 /**
- * What an answer from order-service means. 2xx: accepted (a move the order
+ * What a response from order-service means. 2xx: accepted (a move the order
  * already made included). 4xx: it can never apply, and the report is parked
  * for an operator, except 401/403 (a key being rotated), 408, 425 and 429,
  * which say "not now". Anything else, 503 "the order is still being placed"
  * among them, says "later": retry.
  */
-export function classifyAnswer(status: number, body: unknown): Outcome {
+export function classifyResponse(status: number, body: unknown): Outcome {
   if (status >= 200 && status < 300) return { kind: 'landed' };
   const detail = (body as { detail?: unknown } | null)?.detail;
   const error = `order-service answered ${status}${typeof detail === 'string' ? `: ${detail}` : ''}`.slice(
@@ -126,10 +126,10 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
       occurredAt: report.createdAt.toISOString(),
     };
     try {
-      const answer = await orderService.post(`/supply-orders/${report.orderId}/shipment-events`, body, {
+      const response = await orderService.post(`/supply-orders/${report.orderId}/shipment-events`, body, {
         validateStatus: () => true,
       });
-      return classifyAnswer(answer.status, answer.data);
+      return classifyResponse(response.status, response.data);
     } catch (error) {
       return { kind: 'retry', error: error instanceof Error ? error.message : String(error) };
     }
@@ -229,7 +229,7 @@ export function createReportOutbox({ db, logger, orderService, options }: Report
       if (!closed) void track(() => drain(shipmentId));
     },
 
-    /** Reports order-service refused, newest first, with the reason. */
+    /** Reports order-service rejected, newest first, with the reason. */
     parked(): Promise<ParkedReport[]> {
       return db.prisma.$queryRaw<ParkedReport[]>`
         SELECT id, shipment_id AS "shipmentId", order_id AS "orderId", status, attempts,

@@ -39,7 +39,7 @@ export function shipmentsDomain({
   }
 
   /** Why a move did not happen: the shipment is missing, or its status forbids it. */
-  async function refusal(id: number, to: ShipmentStatus): Promise<Error> {
+  async function rejection(id: number, to: ShipmentStatus): Promise<Error> {
     const current = await db.prisma.shipment.findUnique({ where: { id }, select: { status: true } });
     if (!current) return new NotFound(`Shipment ${id} does not exist`);
     return new Conflict(`Shipment ${id} cannot move from ${current.status} to ${to}`, {
@@ -118,7 +118,7 @@ export function shipmentsDomain({
         }
         return row;
       });
-      if (!moved) throw await refusal(id, to);
+      if (!moved) throw await rejection(id, to);
       if (isReported(to)) reports.dispatchSoon(moved.id);
       return toShipment(moved);
     },
@@ -131,7 +131,7 @@ export function shipmentsDomain({
      */
     async cancelOrder(orderId: number): Promise<Shipment[]> {
       const rows = await inTransaction(db, async (tx) => {
-        refuseIfMoving(await lockOrderShipments(tx, Prisma.sql`${orderId}`));
+        rejectIfMoving(await lockOrderShipments(tx, Prisma.sql`${orderId}`));
         const cancelled = await tx.shipment.updateManyAndReturn({
           where: { orderId, status: 'label_created' },
           data: { status: 'cancelled' },
@@ -164,7 +164,7 @@ function lockOrderShipments(tx: Transaction, orderId: Prisma.Sql): Promise<Held[
 }
 
 /** 409 when one of these shipments has left: an order's shipments are cancelled all or none. */
-function refuseIfMoving(held: readonly Held[]): void {
+function rejectIfMoving(held: readonly Held[]): void {
   const moving = held.find((s) => s.status !== 'label_created' && s.status !== 'cancelled');
   if (moving) {
     throw new Conflict(
@@ -181,7 +181,7 @@ function refuseIfMoving(held: readonly Held[]): void {
 function checkSiblings(held: readonly Held[], id: number, to: 'cancelled' | 'in_transit'): void {
   const others = held.filter((s) => s.id !== id);
   if (to === 'cancelled') {
-    refuseIfMoving(others);
+    rejectIfMoving(others);
     return;
   }
   const cancelled = others.find((s) => s.status === 'cancelled');

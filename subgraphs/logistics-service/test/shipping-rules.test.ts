@@ -1,7 +1,7 @@
 // The shipping rules as docs/shipping-rules.md states them.
 import { describe, expect, it } from '@jest/globals';
 import { Unprocessable } from '@supply/service-kit/errors';
-import { classifyAnswer, retryDelayMs } from '../src/reports.ts';
+import { classifyResponse, retryDelayMs } from '../src/reports.ts';
 import {
   addBusinessDays,
   carrierFor,
@@ -185,14 +185,14 @@ describe('report delivery policy', () => {
   });
 
   it('lands on 2xx, stops on a final 4xx, retries everything else', () => {
-    expect(classifyAnswer(204, '')).toEqual({ kind: 'landed' });
-    expect(classifyAnswer(200, {})).toEqual({ kind: 'landed' });
-    expect(classifyAnswer(409, { detail: 'order is cancelled' })).toEqual({
+    expect(classifyResponse(204, '')).toEqual({ kind: 'landed' });
+    expect(classifyResponse(200, {})).toEqual({ kind: 'landed' });
+    expect(classifyResponse(409, { detail: 'order is cancelled' })).toEqual({
       kind: 'rejected',
       error: 'order-service answered 409: order is cancelled',
     });
-    for (const status of [400, 404, 410, 422]) expect(classifyAnswer(status, null).kind).toBe('rejected');
+    for (const status of [400, 404, 410, 422]) expect(classifyResponse(status, null).kind).toBe('rejected');
     for (const status of [401, 403, 408, 429, 500, 502, 503])
-      expect(classifyAnswer(status, null).kind).toBe('retry');
+      expect(classifyResponse(status, null).kind).toBe('retry');
   });
 });

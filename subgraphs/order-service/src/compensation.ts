@@ -25,7 +25,7 @@ export function orderCompensation({
   const undoFailed = (orderId: number, err: unknown) =>
     logger.warn({ orderId, err }, 'compensation step failed');
 
-  /** Asks logistics to cancel every shipment: accepted (or none live), refused as one left, or failed. */
+  /** Asks logistics to cancel every shipment: accepted (or none live), rejected as one left, or failed. */
   async function cancelShipments(orderId: number): Promise<Cancelled> {
     try {
       await neighbours.cancelShipments(orderId);
@@ -62,7 +62,7 @@ export function orderCompensation({
       select: { id: true },
     });
     // Each call keeps its own timeout and retries, past the request's deadline: the order is
-    // already failed or cancelled, and what it holds is better given back before the answer.
+    // already failed or cancelled, and what it holds is better given back before the response.
     await pastDeadline(async () => {
       const cancelled: Cancelled = live ? await cancelShipments(orderId) : { outcome: 'accepted' };
       if (cancelled.outcome === 'left') await keepCommitted(orderId, cancelled.shipmentId);

@@ -1,9 +1,9 @@
 // Idempotency-Key for placing orders. The first request claims the key with a
-// lease (its process, and until when) before doing anything; its answer is
-// stored with a hash of its body. A replay with the same body gets that answer
+// lease (its process, and until when) before doing anything; its response is
+// stored with a hash of its body. A replay with the same body gets that response
 // without any work being done again (one that arrives while the first is still
-// running waits for it); another body under the same key is a 422. Answers of
-// 5xx are not kept: the key is let go, so a retry places the order afresh.
+// running waits for it); another body under the same key is a 422. Responses of
+// 5xx are not kept: the key is released, so a retry places the order afresh.
 // A key whose lease ran out (its process died) is taken over by any replica,
 // which settles the order it recorded and completes the key from the order's
 // final state. Each claim holds its own token, and every write to a key names
@@ -40,7 +40,7 @@ export interface IdempotencyOptions {
 
 /**
  * What became of the order a dead owner recorded (with the traceparent that
- * placed it): the answer its caller should get (the order, when it went
+ * placed it): the response its caller should get (the order, when it went
  * through), undefined when it failed, or a 4xx DomainError thrown (kept as
  * the live path would have kept it).
  */
@@ -63,7 +63,7 @@ interface KeyRow {
 }
 
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
-/** An answer the key keeps: a 4xx stands, where a 5xx is let go for a retry. */
+/** A response the key keeps: a 4xx stands, where a 5xx is released for a retry. */
 const isKept = (error: unknown): error is DomainError => error instanceof DomainError && error.status < 500;
 
 export function idempotency(db: Database, options: IdempotencyOptions) {
@@ -104,7 +104,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
           response_body = ${JSON.stringify(body)}::json
         WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}`,
     /** Lets the key go, only while no order of it stands (none was recorded, or it failed and was undone). */
-    letGo: ({ caller, key, owner }: ClaimedKey) =>
+    release: ({ caller, key, owner }: ClaimedKey) =>
       prisma.$executeRaw`
         DELETE FROM idempotency_keys k
         WHERE scope = ${SCOPE} AND caller = ${caller} AND key = ${key} AND state = 'in_progress' AND locked_by = ${owner}
@@ -112,7 +112,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
   };
 
   /**
-   * Runs the work under a claimed key and keeps its answer. A 5xx lets the key go
+   * Runs the work under a claimed key and keeps its response. A 5xx releases the key
    * when no order of it stands; otherwise it stays claimed, to be settled from the
    * order once its lease runs out, so a retry never places a second order.
    */
@@ -122,10 +122,10 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
       result = await work(id);
     } catch (error) {
       if (isKept(error)) await keys.complete(id, error.status, asJson(toProblem(error)));
-      else await keys.letGo(id).catch(() => {});
+      else await keys.release(id).catch(() => {});
       throw error;
     }
-    // Confirmed: that is the answer, kept or not. Not kept, the key stays claimed
+    // Confirmed: that is the response, kept or not. Not kept, the key stays claimed
     // and whoever takes it over after the lease completes it from the order.
     await keys.complete(id, 201, asJson(result)).catch((error: unknown) => {
       options.logger.error({ err: error, key: id.key }, 'keeping the answer of a confirmed order failed');
@@ -133,22 +133,22 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
     return result;
   }
 
-  /** Settles a taken-over key: completed from its order's final state, or let go. */
+  /** Settles a taken-over key: completed from its order's final state, or released. */
   async function settleKey<T>(
     id: ClaimedKey,
     { orderId, traceParent }: Omit<TakenOrder, 'owner'>,
     settle: Settle<T>,
   ): Promise<T | undefined> {
-    let answer: T | undefined;
+    let response: T | undefined;
     try {
-      answer = orderId === null ? undefined : await settle(orderId, traceParent);
+      response = orderId === null ? undefined : await settle(orderId, traceParent);
     } catch (error) {
       if (isKept(error)) await keys.complete(id, error.status, asJson(toProblem(error)));
       throw error;
     }
-    if (answer === undefined) await keys.letGo(id);
-    else await keys.complete(id, 201, asJson(answer));
-    return answer;
+    if (response === undefined) await keys.release(id);
+    else await keys.complete(id, 201, asJson(response));
+    return response;
   }
 
   return {
@@ -168,7 +168,7 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         const id: ClaimedKey = { scope: SCOPE, caller, key, owner: token() };
         if (await keys.claim(id, hash)) return perform(id, work);
         const row = await keys.read(id);
-        if (!row) continue; // let go meanwhile: claim it afresh
+        if (!row) continue; // released meanwhile: claim it afresh
         if (row.requestHash !== hash) {
           throw new Unprocessable('This Idempotency-Key was used with a different request body');
         }
@@ -184,15 +184,15 @@ export function idempotency(db: Database, options: IdempotencyOptions) {
         if (!taken) continue;
         const ours = { ...id, owner: taken.owner };
         if (taken.orderId === null) return perform(ours, work);
-        const answer = await settleKey(ours, taken, settle);
-        if (answer !== undefined) return answer;
+        const response = await settleKey(ours, taken, settle);
+        if (response !== undefined) return response;
       }
     },
 
     /** Settles every key whose owner died, and forgets keys older than 24 hours. */
     async sweep<T>(settle: Settle<T>): Promise<void> {
       for (const { caller, key, owner, ...order } of await keys.takeOver(null)) {
-        // A 4xx is kept as the answer, like any other settling.
+        // A 4xx is kept as the response, like any other settling.
         await settleKey({ scope: SCOPE, caller, key, owner }, order, settle).catch((error: unknown) => {
           if (!isKept(error)) throw error;
         });

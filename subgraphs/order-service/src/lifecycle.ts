@@ -33,10 +33,10 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
     /**
      * Cancels a pending or confirmed order. A confirmed order's shipments are
      * cancelled first, all or none, so none can leave any more (when one is
-     * already on its way, logistics refuses and the order stays as it is).
+     * already on its way, logistics rejects it and the order stays as it is).
      * Then the cancellation is recorded, and only then is the stock released:
      * a release that does not get through is finished by the recovery sweep.
-     * Cancelling a cancelled order answers it as it is.
+     * Cancelling a cancelled order responds with it as it is.
      */
     async cancel(orderId: number): Promise<OrderView> {
       const order = await store.get(orderId);
@@ -104,7 +104,7 @@ export function orderLifecycle({ db, store, neighbours, placing }: Deps) {
     return store.get(order.id);
   }
 
-  /** Cancels the order's shipments; logistics' refusal (one has left) is answered with the order's status. */
+  /** Cancels the order's shipments; logistics' rejection (one has left) is reported with the order's status. */
   async function cancelShipments(orderId: number): Promise<void> {
     try {
       await neighbours.cancelShipments(orderId);

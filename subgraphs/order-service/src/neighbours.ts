@@ -13,7 +13,7 @@ export interface ReservationLine {
   quantity: number;
 }
 
-/** A reserved line and the warehouses it is held in, as inventory-service answers it. */
+/** A reserved line and the warehouses it is held in, as inventory-service responds with it. */
 export interface ReservedLine extends ReservationLine {
   allocations: Allocation[];
 }
@@ -75,7 +75,7 @@ export function neighbours(config: Config, logger: Logger) {
         repeatable(`commit-${orderId}`),
       );
     },
-    /** The shipment as logistics-service answers it (the contract's fields, a summary's among them). */
+    /** The shipment as logistics-service responds with it (the contract's fields, a summary's among them). */
     async bookShipment(request: ShipmentRequest): Promise<ShipmentSummary> {
       const { data } = await logistics.post<ShipmentSummary>(
         '/shipments',

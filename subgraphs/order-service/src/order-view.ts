@@ -1,4 +1,4 @@
-// An order as REST and GraphQL answer it, from its rows or from what the saga
+// An order as REST and GraphQL respond with it, from its rows or from what the saga
 // has in hand.
 import { addressOf } from '@supply/service-kit/address';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
@@ -119,17 +119,17 @@ export function toOrderView(row: OrderRow): OrderView {
       item.allocations.map(({ warehouseId, quantity }) => ({ warehouseId, quantity })),
     ]),
   );
-  return wholeOrder(toOrderSummary(row), allocations, shipments, row.statusHistory.map(toStatusChange));
+  return fullOrder(toOrderSummary(row), allocations, shipments, row.statusHistory.map(toStatusChange));
 }
 
 /** The whole order from its parts, whether read back or already in hand. */
-export function wholeOrder(
+export function fullOrder(
   order: OrderSummary,
   allocations: ReadonlyMap<number, Allocation[]>,
   shipments: ShipmentSummary[],
   history: StatusChange[],
 ): OrderView {
-  // Taken apart so the timestamps stay last, where REST answers have always had them;
+  // Taken apart so the timestamps stay last, where REST responses have always had them;
   // the lines keep their place, as a key written again stays where it was.
   const { createdAt, updatedAt, ...summary } = order;
   const items = order.items.map((item) => ({ ...item, allocations: allocations.get(item.productId) ?? [] }));
@@ -137,7 +137,7 @@ export function wholeOrder(
   return { ...summary, items, shipment, shipments, history, createdAt, updatedAt };
 }
 
-/** The summary's fields alone, in the order REST answers them, from a row or logistics' answer. */
+/** The summary's fields alone, in the order REST responds with them, from a row or logistics' response. */
 export function toShipmentSummary(shipment: ShipmentSummary): ShipmentSummary {
   return {
     id: shipment.id,

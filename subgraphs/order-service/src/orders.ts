@@ -56,7 +56,7 @@ async function updatedOrders<T extends { id: number }>(
 export function ordersStore(db: Database) {
   const { prisma } = db;
   return {
-    /** The whole order, as REST and mutations answer it. */
+    /** The whole order, as REST and mutations respond with it. */
     async get(id: number): Promise<OrderView> {
       const row = await prisma.order.findUnique({ where: { id }, include: orderInclude });
       if (!row) throw new NotFound(`Order ${id} does not exist`);
@@ -69,7 +69,7 @@ export function ordersStore(db: Database) {
       return inIdOrder(ids, rows, toOrderSummary);
     },
 
-    /** A page of whole orders, as REST answers it. */
+    /** A page of whole orders, as REST responds with it. */
     async list(filter: OrderFilter): Promise<Page<OrderView>> {
       if (filter.sort === 'updatedAt') {
         return updatedOrders(db, filter, async (ids) =>

@@ -24,7 +24,7 @@ export function parcelsOf(lines: ReservedLine[], unitWeights: ReadonlyMap<number
     .map(([originWarehouseId, weightGrams]) => ({ originWarehouseId, weightGrams }));
 }
 
-/** Each product's allocations, from the reservation's answer. */
+/** Each product's allocations, from the reservation's response. */
 export function allocationsByProduct(lines: ReservedLine[]): Map<number, Allocation[]> {
   return new Map(
     lines.map((line) => [

@@ -16,12 +16,12 @@ import { orderCompensation } from './compensation.ts';
 import type { ClaimedKey } from './idempotency.ts';
 import type { Neighbours, ReservedLine } from './neighbours.ts';
 import {
+  fullOrder,
   type OrderView,
   type ShipmentSummary,
   type StatusChange,
   toOrderSummary,
   toShipmentSummary,
-  wholeOrder,
 } from './order-view.ts';
 import { allocationsByProduct, parcelsOf, recordAllocations } from './parcels.ts';
 import { priceOrder } from './pricing.ts';
@@ -129,7 +129,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   /**
    * Keeps the order as failed with the reason, then undoes what the saga did.
    * Failed first, under the row lock: from then on inventory and logistics
-   * refuse a reservation or booking for it that lands late.
+   * reject a reservation or booking for it that lands late.
    */
   async function fail(orderId: number, reason: string): Promise<void> {
     await transition(prisma, orderId, ['pending'], 'failed', reason);
@@ -165,8 +165,8 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   }
 
   /**
-   * Books one shipment per warehouse, side by side, and waits for every answer, so the
-   * undo that follows a refusal finds every booking made; the first refusal is the error.
+   * Books one shipment per warehouse, side by side, and waits for every response, so the
+   * undo that follows a rejection finds every booking made; the first rejection is the error.
    */
   async function bookAll(order: Recorded, input: PlaceOrderInput, reserved: ReservedLine[]) {
     const bookings = await Promise.allSettled(
@@ -180,8 +180,8 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
         }),
       ),
     );
-    const refused = bookings.find((b) => b.status === 'rejected');
-    if (refused) throw refused.reason;
+    const rejected = bookings.find((b) => b.status === 'rejected');
+    if (rejected) throw rejected.reason;
     return bookings
       .flatMap((b) => (b.status === 'fulfilled' ? [toShipmentSummary(b.value)] : []))
       .sort((a, b) => a.id - b.id);
@@ -190,7 +190,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   return {
     /**
      * Places the order within the request's deadline: it ends confirmed (the
-     * answer is the order) or failed and undone (the answer is the error).
+     * response is the order) or failed and undone (the response is the error).
      */
     async place(input: PlaceOrderInput, claim?: ClaimedKey): Promise<OrderView> {
       const recorded = await record(input, claim);
@@ -215,9 +215,9 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
       }
       countOrder('confirmed');
       // Moved from pending, so its history is these two rows and its shipments the ones just booked:
-      // the answer is what reading the order back would give, without reading it.
+      // the response is what reading the order back would give, without reading it.
       const { status, failureReason, updatedAt } = outcome.moved;
-      return wholeOrder(
+      return fullOrder(
         toOrderSummary({ ...order, status, failureReason, updatedAt }),
         allocationsByProduct(held.reserved),
         held.shipments,
@@ -238,7 +238,7 @@ export function orderPlacing({ db, neighbours, logger }: Deps) {
   };
 }
 
-/** The answer for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
+/** The response for an order cancelled before it was confirmed: the live saga's and a taken-over key's alike. */
 export const cancelledWhilePlaced = (orderId: number) =>
   new Conflict(`Order ${orderId} was cancelled while it was being placed`);
 

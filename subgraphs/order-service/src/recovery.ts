@@ -85,7 +85,7 @@ export function orderRecovery(
 
   return {
     runOnce,
-    /** Runs a sweep now and then periodically; answers the first one. */
+    /** Runs a sweep now and then periodically; responds once the first is done. */
     start(): Promise<void> {
       const first = runOnce();
       timer = setInterval(runOnce, options.intervalMs);

@@ -84,7 +84,7 @@ export const resolvers = {
   Order: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.order.load(parseId(ref.id)),
     customer: (order: OrderSummary) => ({ __typename: 'Customer', id: order.customerId }),
-    // Mutations answer the whole order; reads load the history only when it is selected.
+    // Mutations respond with the whole order; reads load the history only when it is selected.
     history: (order: OrderSummary & Partial<Pick<OrderView, 'history'>>, _: unknown, ctx: Context) =>
       order.history ?? ctx.loaders.history.load(order.id),
     // Each line knows its order, so its allocations load for the whole page at once.
@@ -93,7 +93,7 @@ export const resolvers = {
   },
   OrderItem: {
     product,
-    // Mutations answer the allocations in hand; reads load them only when selected.
+    // Mutations respond with the allocations in hand; reads load them only when selected.
     allocations: async (item: OrderLine, _: unknown, ctx: Context) =>
       item.allocations ?? (await ctx.loaders.allocations.load(item.orderId)).get(item.productId) ?? [],
   },

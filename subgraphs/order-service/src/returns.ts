@@ -74,7 +74,7 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
       await db.prisma.$executeRaw`
         UPDATE returns SET restocked_at = now() WHERE id = ${returnId} AND restocked_at IS NULL`;
     } catch (error) {
-      // A refusal will not pass by itself: an operator must look (the sweep keeps asking).
+      // A rejection will not pass by itself: an operator must look (the sweep keeps asking).
       const refused = error instanceof DomainError && error.status < 500;
       const why = refused ? 'inventory-service refused the restock' : 'restock not done yet';
       logger[refused ? 'error' : 'warn'](
@@ -97,7 +97,7 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
         : requests.once(idempotencyKey, { orderId, ...input }, work);
     },
 
-    /** Cancels a requested return; a cancelled one is answered as it is, a received one is a 409. */
+    /** Cancels a requested return; a cancelled one is returned as it is, a received one is a 409. */
     async cancel(id: number): Promise<ReturnView> {
       await db.prisma.$executeRaw`
         UPDATE returns SET status = 'cancelled', cancelled_at = now() WHERE id = ${id} AND status = 'requested'`;
@@ -113,7 +113,7 @@ export function orderReturns(db: Database, neighbours: Neighbours, logger: Logge
     /**
      * Records what arrived and its refund, then restocks. Receipts racing for
      * one return queue on its row: the first records, the others find it
-     * received and answer it (inventory restocks the return once, whoever asks).
+     * received and respond with it (inventory restocks the return once, whoever asks).
      */
     async receive(id: number, input: ReturnReceiptInput): Promise<ReturnView> {
       const warehouseMissing = () => new NotFound(`Warehouse ${input.warehouseId} does not exist`);

@@ -36,7 +36,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     });
 
   /**
-   * The answer a key whose owner died stands for: its order once settled, undefined if it
+   * The response a key whose owner died stands for: its order once settled, undefined if it
    * failed, or the live path's 409 if it was cancelled before it was ever confirmed.
    */
   async function settle(orderId: number, traceParent: string | null): Promise<OrderView | undefined> {
@@ -54,7 +54,7 @@ export function supplyOrders(db: Database, neighbours: Neighbours, logger: Logge
     listSummaries: store.listSummaries,
     historyOf: store.historyOf,
     allocationsOf: store.allocationsOf,
-    /** Places an order within ORDER_TIMEOUT_MS (or the caller's earlier deadline); a key replays the first answer. */
+    /** Places an order within ORDER_TIMEOUT_MS (or the caller's earlier deadline); a key replays the first response. */
     place: (input: PlaceOrderInput, idempotencyKey?: string) =>
       withDeadline(options.orderTimeoutMs, () =>
         idempotencyKey
