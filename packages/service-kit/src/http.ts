@@ -19,6 +19,7 @@ import type { OpenApiDocument } from './openapi.ts';
 import { type RateLimitStore, rateLimit } from './rate-limit.ts';
 import { type ReadinessCheck, serveReadiness } from './readiness.ts';
 import { traceFields, traceRequests, tracing } from './telemetry.ts';
+import { rejectNulText } from './validation.ts';
 
 export interface HttpAppOptions {
   config: Config;
@@ -63,6 +64,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(authenticate(options.config, options.access));
   app.use(rateLimit(options.config, options.rateLimitStore, logger));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  // PostgreSQL stores no NUL in text: a clear 400 here, not a failed statement later.
+  app.use((req, _res, next) => next(rejectNulText(req.body, req.query)));
   serveMetrics(app);
   return app;
 }

@@ -78,6 +78,15 @@ describe('POST /customers', () => {
     );
   });
 
+  it('answers 400 naming the field for text holding a NUL character, which PostgreSQL cannot store', async () => {
+    const res = await http.post('/customers', { ...ada, address: { ...ada.address, city: 'Lon\u0000don' } });
+    expect(res.status).toBe(400);
+    expect(res.data.errors).toEqual([{ field: 'address.city', message: expect.stringMatching(/NUL/) }]);
+    const search = await http.get('/customers?search=%00');
+    expect(search.status).toBe(400);
+    expect(search.data.errors).toEqual([{ field: 'search', message: expect.stringMatching(/NUL/) }]);
+  });
+
   it('answers 400 for a body that is not a JSON object', async () => {
     const res = await http.post('/customers', [1, 2]);
     expect(res.status).toBe(400);
