@@ -72,26 +72,26 @@ export const addressSchema = z.object({
 export type AddressInput = z.output<typeof addressSchema>;
 
 /**
- * Where a parsed body or query holds the NUL character (U+0000), which
- * PostgreSQL cannot store in text: its field path ('(body)' for the whole
- * value), or undefined when there is none.
+ * The path to a NUL character (U+0000) in a parsed body or query, which
+ * PostgreSQL cannot store in text ([] for a bare string), or undefined when
+ * there is none. Runs on every request: the path is built only on a hit.
  */
-export function nulFieldOf(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(body)' : undefined;
+function nulPathOf(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? [] : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   for (const [key, inner] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key].join('.');
-    const field = nulFieldOf(inner, [...path, key]);
-    if (field !== undefined) return field;
+    if (key.includes('\u0000')) return [key];
+    const rest = nulPathOf(inner);
+    if (rest) return [key, ...rest];
   }
   return undefined;
 }
 
 /** Rejects a request whose body or query holds a NUL character, naming the field. */
 export function rejectNulText(body: unknown, query: unknown): Invalid | undefined {
-  const field = nulFieldOf(body) ?? nulFieldOf(query);
-  if (field === undefined) return undefined;
+  const path = nulPathOf(body) ?? nulPathOf(query);
+  if (path === undefined) return undefined;
   return new Invalid('Text may not contain the NUL character (\\u0000)', [
-    { field, message: 'must not contain the NUL character (\\u0000)' },
+    { field: path.join('.') || '(body)', message: 'must not contain the NUL character (\\u0000)' },
   ]);
 }
