@@ -49,6 +49,9 @@ export function createServiceClient(options: ServiceClientOptions): AxiosInstanc
     timeout: options.timeoutMs,
     headers: { Accept: 'application/json' },
     // Node's default agent keeps connections alive since Node 19.
+    // Neighbours never redirect: so axios sends through node:http itself, not through
+    // follow-redirects' wrapper (2 % of order-service's CPU per order placed).
+    maxRedirects: 0,
   });
   axiosRetry(client, {
     retries: options.retries ?? 2,
