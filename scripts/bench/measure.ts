@@ -23,10 +23,27 @@ export interface Measured {
   result: ScenarioResult;
   /** Peak RSS of each process during the measured run. */
   peaks: Map<string, number>;
-  /** Each process's RSS at the run's end less at its start, MiB: what grew under steady load. */
-  growth: Map<string, number>;
+  /** Each process's RSS growth under steady load, MiB: over the measured run, and over its second half. */
+  growth: Map<string, Growth>;
   /** The measured run in process.hrtime microseconds (the clock of CPU profiles). */
   window: { startUs: number; endUs: number };
+}
+
+/**
+ * MiB, from the lowest RSS in each quarter of the run (its floor: what is left
+ * after garbage collection, where a single sample mostly shows where the
+ * collector happened to be): the last quarter's floor less the first's, and
+ * less the second's. A process that has levelled off grows ~0 in the second half.
+ */
+export interface Growth {
+  run: number;
+  secondHalf: number;
+}
+
+function growthOf(rss: number[]): Growth {
+  const quarter = (q: number) =>
+    Math.min(...rss.slice(Math.floor((q * rss.length) / 4), Math.ceil(((q + 1) * rss.length) / 4)));
+  return { run: quarter(3) - quarter(0), secondHalf: quarter(3) - quarter(1) };
 }
 
 const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -83,15 +100,13 @@ function cpuNow(ctx: MeasureContext): Map<string, number> {
 
 function sampleRss(ctx: MeasureContext): () => Pick<Measured, 'peaks' | 'growth'> {
   const peaks = new Map<string, number>();
-  const first = new Map<string, number>();
-  const last = new Map<string, number>();
+  const series = new Map<string, number[]>();
   const sample = () => {
     for (const proc of ctx.fleet.procs) {
       const rss = rssMiB(proc.child.pid);
       if (rss === undefined) continue;
       peaks.set(proc.name, Math.max(rss, peaks.get(proc.name) ?? 0));
-      if (!first.has(proc.name)) first.set(proc.name, rss);
-      last.set(proc.name, rss);
+      series.set(proc.name, [...(series.get(proc.name) ?? []), rss]);
     }
   };
   sample();
@@ -99,9 +114,7 @@ function sampleRss(ctx: MeasureContext): () => Pick<Measured, 'peaks' | 'growth'
   return () => {
     clearInterval(timer);
     sample();
-    const growth = new Map(
-      [...last].map(([name, rss]): [string, number] => [name, rss - (first.get(name) ?? rss)]),
-    );
+    const growth = new Map([...series].map(([name, rss]): [string, Growth] => [name, growthOf(rss)]));
     return { peaks, growth };
   };
 }

@@ -29,8 +29,10 @@ export interface MemoryRow {
   process: string;
   idleMiB?: number | undefined;
   loadedMiB?: number | undefined;
-  /** RSS at the end of that scenario's measured run less at its start. */
+  /** RSS floor at the end of that scenario's measured run less at its start (measure.ts, Growth). */
   grewMiB?: number | undefined;
+  /** The same over the run's second half: about 0 once the process has levelled off. */
+  grewLateMiB?: number | undefined;
   /** Which scenario "under load" means for this process. */
   during?: string | undefined;
 }
@@ -55,6 +57,8 @@ export interface RunReport {
 }
 
 const fixed = (value: number | undefined, digits = 1) => (value === undefined ? '–' : value.toFixed(digits));
+const signed = (mib: number | undefined) =>
+  mib === undefined ? '–' : `${mib >= 0 ? '+' : ''}${fixed(mib, 0)}`;
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function find(report: RunReport, name: ScenarioName): LoadResult | undefined {
@@ -183,11 +187,11 @@ export function reportMarkdown(report: RunReport): string {
         `| ${r.name} | ${fixed(r.value, 2)} | ${r.aim ? `≥ ${r.aim.toFixed(2)}${r.value === undefined ? '' : r.value >= r.aim ? ' (met)' : ' (not yet)'}` : '–'} |`,
     ),
     '',
-    '| process | RSS idle MiB | RSS under load MiB | change over that run MiB | load |',
-    '| --- | ---: | ---: | ---: | --- |',
+    '| process | RSS idle MiB | RSS under load MiB | change over that run MiB | over its second half MiB | load |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
     ...report.memory.map(
       (m) =>
-        `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${m.grewMiB === undefined ? '–' : `${m.grewMiB >= 0 ? '+' : ''}${fixed(m.grewMiB, 0)}`} | ${m.during ?? '–'} |`,
+        `| ${m.process} | ${fixed(m.idleMiB, 0)} | ${fixed(m.loadedMiB, 0)} | ${signed(m.grewMiB)} | ${signed(m.grewLateMiB)} | ${m.during ?? '–'} |`,
     ),
     '',
     'Invariants (SQL, after the load):',

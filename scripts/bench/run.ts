@@ -13,7 +13,7 @@ import axios from 'axios';
 import { SERVICES } from '../services.ts';
 import { VOLUME } from './data.ts';
 import { checkInvariants, placedOrders } from './invariants.ts';
-import { type MeasureContext, measure, startLoadGenerator } from './measure.ts';
+import { type Growth, type MeasureContext, measure, startLoadGenerator } from './measure.ts';
 import { type BenchOptions, parseOptions } from './options.ts';
 import { profileMarkdown, summariseProfile } from './profile.ts';
 import {
@@ -148,8 +148,8 @@ interface Scenarios {
   results: ScenarioResult[];
   /** Peak RSS of each process, per scenario. */
   peaks: Map<ScenarioName, Map<string, number>>;
-  /** RSS growth of each process over the measured run, per scenario. */
-  growth: Map<ScenarioName, Map<string, number>>;
+  /** RSS growth of each process over the measured run and its second half, per scenario. */
+  growth: Map<ScenarioName, Map<string, Growth>>;
   /** Profiles are summarised over the distinct pages' run, or the dashboard's, or else the first scenario's. */
   profileWindow?: RunWindow;
 }
@@ -198,8 +198,15 @@ function memoryRows(idle: Map<string, number | undefined>, { peaks, growth }: Sc
       during = name;
     }
     const label = during ? `(${SCENARIOS[during].label}) ${during}` : undefined;
-    const grewMiB = during && growth.get(during)?.get(proc.name);
-    return { process: proc.name, idleMiB: idle.get(proc.name), loadedMiB, grewMiB, during: label };
+    const grew = during ? growth.get(during)?.get(proc.name) : undefined;
+    return {
+      process: proc.name,
+      idleMiB: idle.get(proc.name),
+      loadedMiB,
+      grewMiB: grew?.run,
+      grewLateMiB: grew?.secondHalf,
+      during: label,
+    };
   });
 }
 
