@@ -4,6 +4,19 @@ import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/pris
 import type { ServiceLevel } from './shipping-rules.ts';
 import type { ShipmentStatus } from './status-machine.ts';
 
+/**
+ * A shipment's columns under the names Prisma gives them, for prepared reads.
+ * The delivery date is a DATE, which pg would read as local midnight: it is
+ * read as UTC midnight, as Prisma reads it, so the day never shifts.
+ */
+export const SHIPMENT_COLUMNS = `id, order_id AS "orderId", origin_warehouse_id AS "originWarehouseId", carrier,
+  service_level AS "serviceLevel", tracking_number AS "trackingNumber", status,
+  destination_line1 AS "destinationLine1", destination_city AS "destinationCity",
+  destination_postal_code AS "destinationPostalCode", destination_country AS "destinationCountry",
+  weight_grams AS "weightGrams", cost_cents AS "costCents", currency,
+  estimated_delivery_date::timestamp AT TIME ZONE 'UTC' AS "estimatedDeliveryDate",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 export interface Shipment {
   id: number;
   orderId: number;

@@ -1,14 +1,21 @@
 // The shipment domain's one door: booking (booking.ts), reading shipments,
 // moving one along the status machine, and cancelling an order's shipments
 // all or none. A status move is one conditional UPDATE.
-import { type Database, inTransaction, Prisma, type Transaction } from '@supply/service-kit/database';
+import {
+  type Database,
+  inTransaction,
+  Prisma,
+  type Statement,
+  type Transaction,
+} from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
+import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
 import { inIdOrder } from '@supply/service-kit/lists';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
 import { shipmentBooking } from './booking.ts';
 import { isReported, type ReportOutbox } from './reports.ts';
-import { type Shipment, toShipment } from './shipment.ts';
+import { SHIPMENT_COLUMNS, type Shipment, toShipment } from './shipment.ts';
 import { type Carrier, newTrackingNumber } from './shipping-rules.ts';
 import { ALLOWED_FROM, type ShipmentStatus } from './status-machine.ts';
 
@@ -20,6 +27,14 @@ export interface ShipmentFilter {
   updatedSince?: Date | undefined;
   limit: number;
 }
+
+// The gateway's entity batches, one prepared text each for any number of ids.
+const SHIPMENTS_BY_IDS: Statement = {
+  text: `SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE id = ANY($1::int[])`,
+};
+const SHIPMENTS_OF_ORDERS: Statement = {
+  text: `SELECT ${SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ANY($1::int[]) ORDER BY id`,
+};
 
 export interface ShipmentsDeps {
   db: Database;
@@ -56,16 +71,13 @@ export function shipmentsDomain({
 
     /** The shipments with these ids, in the same order; null where none exists. */
     async getMany(ids: readonly number[]): Promise<Array<Shipment | null>> {
-      const rows = await db.prisma.shipment.findMany({ where: { id: { in: [...ids] } } });
+      const rows = await db.read<ShipmentRow>(SHIPMENTS_BY_IDS, [[...ids]]);
       return inIdOrder(ids, rows, toShipment);
     },
 
     /** Every shipment of each of these orders, in id order; one query. */
     async ofOrders(orderIds: readonly number[]): Promise<Shipment[][]> {
-      const rows = await db.prisma.shipment.findMany({
-        where: { orderId: { in: [...orderIds] } },
-        orderBy: { id: 'asc' },
-      });
+      const rows = await db.read<ShipmentRow>(SHIPMENTS_OF_ORDERS, [[...orderIds]]);
       const byOrder = new Map<number, Shipment[]>(orderIds.map((id) => [id, []]));
       for (const row of rows) byOrder.get(row.orderId)?.push(toShipment(row));
       return orderIds.map((orderId) => byOrder.get(orderId) ?? []);

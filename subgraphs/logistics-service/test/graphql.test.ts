@@ -209,6 +209,57 @@ describe('entity references', () => {
     expect(orders.slice(1, 48).every((order) => order.shipment?.status === 'LABEL_CREATED')).toBe(true);
   });
 
+  const everyField = `id orderId origin { id } carrier serviceLevel trackingNumber status weightGrams costCents
+    currency estimatedDeliveryDate createdAt updatedAt destination { line1 city postalCode country }`;
+
+  /** A shipment as REST answers it, in the shape GraphQL answers it. */
+  async function asGraphql(id: number) {
+    const { data } = await httpClient(logistics.url).get(`/shipments/${id}`);
+    const { originWarehouseId, serviceLevel, status, ...rest } = data;
+    return {
+      ...rest,
+      id: String(data.id),
+      orderId: String(data.orderId),
+      origin: { id: String(originWarehouseId) },
+      serviceLevel: serviceLevel.toUpperCase(),
+      status: status.toUpperCase(),
+    };
+  }
+
+  it('answers a batch of Shipment references in the order asked, repeats and missing ones included, each as REST answers it', async () => {
+    const first = await book(undefined, { serviceLevel: 'express' });
+    const second = await book();
+    await gql(updateStatus, { id: second.id, status: 'IN_TRANSIT' });
+    const representations = [second.id, 999_999, first.id, second.id].map((id) => ({
+      __typename: 'Shipment',
+      id: String(id),
+    }));
+    const { body } = await gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Shipment { ${everyField} } } }`,
+      { r: representations },
+    );
+    expect(body.errors).toBeUndefined();
+    const [a, b] = [await asGraphql(second.id), await asGraphql(first.id)];
+    expect(body.data._entities).toEqual([a, null, b, a]);
+  });
+
+  it("answers each order's shipments in id order, each as REST answers it, and none for an order without", async () => {
+    const [orderId, bare] = await newOrders(db, 2);
+    const cancelled = await book(orderId);
+    await gql(updateStatus, { id: cancelled.id, status: 'CANCELLED' });
+    const live = await book(orderId);
+    const representations = [orderId, bare, orderId].map((id) => ({ __typename: 'Order', id: String(id) }));
+    const { body } = await gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) {
+        ... on Order { id shipments { ${everyField} } shipment { id } } } }`,
+      { r: representations },
+    );
+    expect(body.errors).toBeUndefined();
+    const shipments = [await asGraphql(cancelled.id), await asGraphql(live.id)];
+    const whole = { id: String(orderId), shipments, shipment: { id: String(live.id) } };
+    expect(body.data._entities).toEqual([whole, { id: String(bare), shipments: [], shipment: null }, whole]);
+  });
+
   it('answers null for a Shipment reference that does not exist', async () => {
     const { body } = await gql(entities, { representations: [{ __typename: 'Shipment', id: '999999' }] });
     expect(body.data._entities).toEqual([null]);

@@ -67,24 +67,12 @@ export type OrderSummary = Omit<OrderView, 'shipment' | 'shipments' | 'history' 
   items: OrderItemView[];
 };
 
-export const summaryInclude = {
-  items: { orderBy: { productId: 'asc' } },
-} satisfies Prisma.OrderInclude;
+/** An order's columns as read (its trace parent is for recovery alone). */
+export type OrderRow = Omit<Prisma.OrderGetPayload<object>, 'traceParent'>;
+export type ItemRow = Prisma.OrderItemGetPayload<object>;
+type StatusChangeRow = Prisma.OrderStatusHistoryGetPayload<object>;
 
-export const orderInclude = {
-  items: {
-    orderBy: { productId: 'asc' },
-    include: { allocations: { orderBy: { warehouseId: 'asc' } } },
-  },
-  shipments: { orderBy: { id: 'asc' } },
-  statusHistory: { orderBy: { id: 'asc' } },
-} satisfies Prisma.OrderInclude;
-
-type SummaryRow = Prisma.OrderGetPayload<{ include: typeof summaryInclude }>;
-type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
-type StatusChangeRow = OrderRow['statusHistory'][number];
-
-export function toOrderSummary(row: SummaryRow): OrderSummary {
+export function toOrderSummary(row: OrderRow & { items: Omit<ItemRow, 'orderId'>[] }): OrderSummary {
   return {
     id: row.id,
     customerId: row.customerId,
@@ -104,22 +92,6 @@ export function toOrderSummary(row: SummaryRow): OrderSummary {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-export function toOrderView(row: OrderRow): OrderView {
-  const shipments = row.shipments.map((shipment) =>
-    toShipmentSummary({
-      ...shipment,
-      estimatedDeliveryDate: shipment.estimatedDeliveryDate.toISOString().slice(0, 10),
-    }),
-  );
-  const allocations = new Map(
-    row.items.map((item) => [
-      item.productId,
-      item.allocations.map(({ warehouseId, quantity }) => ({ warehouseId, quantity })),
-    ]),
-  );
-  return fullOrder(toOrderSummary(row), allocations, shipments, row.statusHistory.map(toStatusChange));
 }
 
 /** The whole order from its parts, whether read back or already in hand. */

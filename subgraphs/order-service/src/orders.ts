@@ -1,19 +1,17 @@
 // Orders as stored: reads (one order, pages, histories) and the checked move.
 import { type Database, Prisma as Sql } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
-import type { Prisma } from '@supply/service-kit/generated/prisma/client';
-import { inIdOrder } from '@supply/service-kit/lists';
-import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
+import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
+import { orderPage, ordersByIds } from './order-reads.ts';
 import {
   type Allocation,
+  fullOrder,
   type OrderSummary,
   type OrderView,
-  orderInclude,
+  type ShipmentSummary,
   type StatusChange,
-  summaryInclude,
-  toOrderSummary,
-  toOrderView,
+  toShipmentSummary,
   toStatusChange,
 } from './order-view.ts';
 import type { OrderStatus } from './status-machine.ts';
@@ -24,20 +22,6 @@ export interface OrderFilter extends Partial<Pick<SyncQuery, 'updatedSince' | 's
   customerId?: number | undefined;
   /** A sort=updatedAt cursor (sync.ts); with sort=id the page starts `after` an id. */
   cursor?: string | undefined;
-}
-
-/** Where, order and size of a page of orders; `take` reads one more to tell whether another page follows. */
-function pageQuery(filter: OrderFilter) {
-  return {
-    where: {
-      ...(filter.after !== undefined && { id: { gt: filter.after } }),
-      ...(filter.status && { status: filter.status }),
-      ...(filter.customerId !== undefined && { customerId: filter.customerId }),
-      ...(filter.updatedSince && { updatedAt: { gte: filter.updatedSince } }),
-    },
-    orderBy: { id: 'asc' },
-    take: filter.limit + 1,
-  } satisfies Prisma.OrderFindManyArgs;
 }
 
 /** A sync page: ids by (updated_at, id), then the rows. */
@@ -55,38 +39,54 @@ async function updatedOrders<T extends { id: number }>(
 
 export function ordersStore(db: Database) {
   const { prisma } = db;
-  return {
+
+  /** The orders made whole: the allocations, shipments and history of all of them, one statement each. */
+  async function whole(orders: Array<OrderSummary | null>): Promise<OrderView[]> {
+    const found = orders.filter((order): order is OrderSummary => order !== null);
+    if (found.length === 0) return [];
+    const ids = found.map((order) => order.id);
+    const allocations = await store.allocationsOf(ids);
+    const shipments = await shipmentsOf(ids);
+    const history = await store.historyOf(ids);
+    return found.map((order, i) => fullOrder(order, allocations[i]!, shipments[i]!, history[i]!));
+  }
+
+  /** Each of these orders' shipments, in id order, read in one statement. */
+  async function shipmentsOf(orderIds: readonly number[]): Promise<ShipmentSummary[][]> {
+    const rows = await prisma.shipment.findMany({
+      where: { orderId: { in: [...orderIds] } },
+      orderBy: { id: 'asc' },
+    });
+    const byOrder = new Map<number, ShipmentSummary[]>(orderIds.map((id) => [id, []]));
+    for (const row of rows) {
+      const estimatedDeliveryDate = row.estimatedDeliveryDate.toISOString().slice(0, 10);
+      byOrder.get(row.orderId)?.push(toShipmentSummary({ ...row, estimatedDeliveryDate }));
+    }
+    return orderIds.map((id) => byOrder.get(id) ?? []);
+  }
+
+  const store = {
     /** The whole order, as REST and mutations respond with it. */
     async get(id: number): Promise<OrderView> {
-      const row = await prisma.order.findUnique({ where: { id }, include: orderInclude });
-      if (!row) throw new NotFound(`Order ${id} does not exist`);
-      return toOrderView(row);
+      const [order] = await whole(await ordersByIds(db, [id]));
+      if (!order) throw new NotFound(`Order ${id} does not exist`);
+      return order;
     },
 
     /** The orders with these ids, in the same order; null where none exists. */
-    async getMany(ids: readonly number[]): Promise<Array<OrderSummary | null>> {
-      const rows = await prisma.order.findMany({ where: { id: { in: [...ids] } }, include: summaryInclude });
-      return inIdOrder(ids, rows, toOrderSummary);
-    },
+    getMany: (ids: readonly number[]) => ordersByIds(db, ids),
 
-    /** A page of whole orders, as REST responds with it. */
+    /** A page of whole orders, as REST responds with it: the page GraphQL reads, made whole. */
     async list(filter: OrderFilter): Promise<Page<OrderView>> {
       if (filter.sort === 'updatedAt') {
-        return updatedOrders(db, filter, async (ids) =>
-          (await prisma.order.findMany({ where: { id: { in: ids } }, include: orderInclude })).map(
-            toOrderView,
-          ),
-        );
+        return updatedOrders(db, filter, async (ids) => whole(await ordersByIds(db, ids)));
       }
-      const rows = await prisma.order.findMany({ ...pageQuery(filter), include: orderInclude });
-      return toPage(rows.map(toOrderView), filter.limit);
+      const page = await orderPage(db, filter);
+      return { items: await whole(page.items), nextCursor: page.nextCursor };
     },
 
     /** A page of orders with their items only, for GraphQL. */
-    async listSummaries(filter: OrderFilter): Promise<Page<OrderSummary>> {
-      const rows = await prisma.order.findMany({ ...pageQuery(filter), include: summaryInclude });
-      return toPage(rows.map(toOrderSummary), filter.limit);
-    },
+    listSummaries: (filter: OrderFilter) => orderPage(db, filter),
 
     /** The history of each of these orders, oldest first, read in one statement. */
     async historyOf(orderIds: readonly number[]): Promise<StatusChange[][]> {
@@ -130,6 +130,7 @@ export function ordersStore(db: Database) {
       }
     },
   };
+  return store;
 }
 
 export type OrdersStore = ReturnType<typeof ordersStore>;

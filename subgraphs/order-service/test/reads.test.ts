@@ -2,6 +2,7 @@
 // history only when it is selected, in one statement for the whole page; REST
 // answers the whole order, shipment summary and history, as it always has.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { encodeCursor } from '@supply/service-kit/pagination';
 import { seed } from '@supply/test-support/catalogue';
 import type { TestDatabase } from '@supply/test-support/database';
 import { graphql, httpClient } from '@supply/test-support/http';
@@ -139,6 +140,70 @@ describe('GraphQL reads', () => {
     expect(body.data._entities[2]).toEqual({ id: '3', history: [{ to: 'PENDING' }, { to: 'CONFIRMED' }] });
     expect(statements).toHaveLength(3);
     expect(history(statements)).toHaveLength(1);
+  });
+});
+
+describe('GraphQL reads by reference', () => {
+  const fields = `id customer { id } status serviceLevel totalCents currency failureReason createdAt updatedAt
+    shippingAddress { line1 city postalCode country } items { product { id } quantity unitPriceCents lineTotalCents }`;
+
+  /** Order `o` of the seed, as GraphQL answers it. */
+  const seeded = (o: number, status: string, failureReason: string | null = null) => ({
+    id: String(o),
+    customer: { id: '1' },
+    status,
+    serviceLevel: 'STANDARD',
+    totalCents: 1250 + 500 * o,
+    currency: 'USD',
+    failureReason,
+    createdAt: new Date(Date.UTC(2026, 0, 1, o)).toISOString(),
+    updatedAt: new Date(Date.UTC(2026, 0, 2, o)).toISOString(),
+    shippingAddress: { line1: `${o} Dock Road`, city: 'London', postalCode: `E16 ${o}`, country: 'GB' },
+    items: [
+      { product: { id: '1' }, quantity: 1, unitPriceCents: 1250, lineTotalCents: 1250 },
+      { product: { id: '3' }, quantity: o, unitPriceCents: 500, lineTotalCents: 500 * o },
+    ],
+  });
+
+  it('answers a batch of Order references in the order asked, repeats and missing ones included, every field', async () => {
+    const representations = [6, 999_999, 5, 6].map((id) => ({ __typename: 'Order', id: String(id) }));
+    const { answer, statements } = await measured(() =>
+      graphql(
+        system.orders.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { ${fields} } } }`,
+        {
+          r: representations,
+        },
+      ),
+    );
+    expect(answer.body.errors).toBeUndefined();
+    const [six, five] = [seeded(6, 'CONFIRMED'), seeded(5, 'FAILED', 'test: failed 5')];
+    expect(answer.body.data._entities).toEqual([six, null, five, six]);
+    expect(statements).toHaveLength(2);
+  });
+
+  it("pages a customer's orders of one status after a cursor, every field, telling whether more follow", async () => {
+    const page = `query($r: [_Any!]!, $after: String) { _entities(representations: $r) { ... on Customer {
+      orders(first: 2, status: CANCELLED, after: $after) {
+        edges { cursor node { ${fields} } } pageInfo { hasNextPage endCursor } } } } }`;
+    const r = [{ __typename: 'Customer', id: '1' }];
+    const first = (await graphql(system.orders.url, page, { r })).body;
+    expect(first.errors).toBeUndefined();
+    const { edges, pageInfo } = first.data._entities[0].orders;
+    expect(edges.map((edge: any) => edge.node)).toEqual([seeded(1, 'CANCELLED'), seeded(4, 'CANCELLED')]);
+    expect(pageInfo).toEqual({ hasNextPage: true, endCursor: edges[1].cursor });
+    const { answer, statements } = await measured(() =>
+      graphql(system.orders.url, page, { r, after: pageInfo.endCursor }),
+    );
+    const next = answer.body.data._entities[0].orders;
+    expect(next.edges.map((edge: any) => edge.node.id)).toEqual(['7', '10']);
+    expect(statements).toHaveLength(2);
+    // Cancelled orders are 1, 4, ... 58: the last page says no more follow.
+    const last = (await graphql(system.orders.url, page, { r, after: encodeCursor(55) })).body;
+    expect(last.data._entities[0].orders).toEqual({
+      edges: [expect.objectContaining({ cursor: encodeCursor(58) })],
+      pageInfo: { hasNextPage: false, endCursor: encodeCursor(58) },
+    });
   });
 });
 
