@@ -3,6 +3,7 @@
 import { type Database, Prisma, type Statement, type Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
+import { inIdOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 
@@ -24,13 +25,18 @@ export type WarehouseLevel = { warehouseId: number; code: string; country: strin
     lowStock: boolean;
   };
 
-/** A product joined to its stock level: the row every read answers. */
-export type ProductStockRow = ProductRow &
-  StockColumns & { stockUpdatedAt: Date; warehouses: WarehouseLevel[] };
+/** A product joined to its totals (its inventory row). */
+type ProductTotalsRow = ProductRow & StockColumns & { stockUpdatedAt: Date };
+
+/** A product's totals over its warehouses, kept in its inventory row. */
+export type StockTotals = { productId: number } & Pick<ProductRow, 'sku' | 'name'> &
+  StockColumns & { quantityAvailable: number; updatedAt: Date };
 
 /** Totals over the product's warehouses, and each warehouse's stock. */
-export type StockLevel = { productId: number } & Pick<ProductRow, 'sku' | 'name'> &
-  StockColumns & { quantityAvailable: number; updatedAt: Date; warehouses: WarehouseLevel[] };
+export type StockLevel = StockTotals & { warehouses: WarehouseLevel[] };
+
+/** A product with its totals only: what an entity reference needs. */
+export type ProductWithTotals = ProductRow & { inventory: StockTotals };
 
 export type Product = ProductRow & { inventory: StockLevel };
 
@@ -45,56 +51,117 @@ export interface ProductFilter {
   sku?: string | undefined;
 }
 
-const WAREHOUSE_LEVELS = Prisma.sql`(
-  SELECT coalesce(json_agg(json_build_object(
-    'warehouseId', w.id, 'code', w.code, 'country', w.address_country,
-    'quantityOnHand', s.quantity_on_hand, 'quantityReserved', s.quantity_reserved,
-    'quantityAvailable', s.quantity_on_hand - s.quantity_reserved, 'reorderPoint', s.reorder_point,
-    'lowStock', s.quantity_on_hand - s.quantity_reserved <= s.reorder_point,
-    'location', s.location, 'version', s.version) ORDER BY w.id), '[]')
-  FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.product_id = p.id)`;
-
-/** The ProductStockRow columns of `p` (products) joined to `i` (inventory rows). */
-export const PRODUCT_STOCK_COLUMNS = Prisma.sql`
+/** The ProductTotalsRow columns of `p` (products) joined to `i` (inventory rows). */
+const PRODUCT_TOTALS_COLUMNS = `
   p.id, p.sku, p.name, p.unit_price_cents AS "unitPriceCents", p.currency, p.weight_grams AS "weightGrams",
   p.created_at AS "createdAt", p.updated_at AS "updatedAt",
   i.quantity_on_hand AS "quantityOnHand", i.quantity_reserved AS "quantityReserved",
-  i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "stockUpdatedAt",
-  ${WAREHOUSE_LEVELS} AS warehouses`;
+  i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "stockUpdatedAt"`;
 
-export function toProduct(row: ProductStockRow): Product {
-  const {
-    quantityOnHand,
-    quantityReserved,
-    reorderPoint,
-    location,
-    version,
-    stockUpdatedAt,
-    warehouses,
-    ...product
-  } = row;
-  const inventory: StockLevel = {
-    productId: row.id,
-    sku: row.sku,
-    name: row.name,
-    quantityOnHand,
-    quantityReserved,
-    quantityAvailable: quantityOnHand - quantityReserved,
-    reorderPoint,
-    location,
-    version,
-    updatedAt: stockUpdatedAt,
-    warehouses,
-  };
-  return { ...product, inventory };
+/** One warehouse's stock (`s`, in warehouse `w`), beside its product's totals; null where the product has none. */
+type ProductLevelRow = ProductTotalsRow & {
+  [K in keyof WarehouseLevel as `warehouse${Capitalize<K>}`]: WarehouseLevel[K] | null;
+};
+
+/**
+ * The products that meet `conditions` (on `p`), in id order, each with its
+ * totals and its stock per warehouse: one row per warehouse, read together so
+ * the totals are the sum of the warehouses shown.
+ */
+function productLevels(conditions: Prisma.Sql, limit?: number): Prisma.Sql {
+  return Prisma.sql`WITH chosen AS (
+      SELECT p.id FROM products p JOIN inventory i ON i.product_id = p.id
+      WHERE ${conditions} ORDER BY p.id ${limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${limit}`})
+    SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)},
+      w.id AS "warehouseWarehouseId", w.code AS "warehouseCode", w.address_country AS "warehouseCountry",
+      s.quantity_on_hand AS "warehouseQuantityOnHand", s.quantity_reserved AS "warehouseQuantityReserved",
+      s.quantity_on_hand - s.quantity_reserved AS "warehouseQuantityAvailable",
+      s.reorder_point AS "warehouseReorderPoint",
+      s.quantity_on_hand - s.quantity_reserved <= s.reorder_point AS "warehouseLowStock",
+      s.location AS "warehouseLocation", s.version AS "warehouseVersion"
+    FROM chosen JOIN products p ON p.id = chosen.id JOIN inventory i ON i.product_id = p.id
+      LEFT JOIN (warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id) ON s.product_id = p.id
+    ORDER BY p.id, w.id`;
 }
 
-/** Products with their stock level in one statement, in id order. */
-export function readProducts(db: Transaction, conditions: Prisma.Sql[], limit?: number) {
-  return db.$queryRaw<ProductStockRow[]>`
-    SELECT ${PRODUCT_STOCK_COLUMNS} FROM products p JOIN inventory i ON i.product_id = p.id
-    WHERE ${Prisma.join(conditions, ' AND ')}
-    ORDER BY p.id ${limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${limit}`}`;
+/** The products with these ids ($1), with their stock per warehouse. */
+const LEVELS_BY_IDS: Statement = { text: productLevels(Prisma.raw('p.id = ANY($1::int[])')).text };
+
+function toProductWithTotals(row: ProductTotalsRow): ProductWithTotals {
+  const { id, sku, name, quantityOnHand, quantityReserved } = row;
+  return {
+    id,
+    sku,
+    name,
+    unitPriceCents: row.unitPriceCents,
+    currency: row.currency,
+    weightGrams: row.weightGrams,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    inventory: {
+      productId: id,
+      sku,
+      name,
+      quantityOnHand,
+      quantityReserved,
+      quantityAvailable: quantityOnHand - quantityReserved,
+      reorderPoint: row.reorderPoint,
+      location: row.location,
+      version: row.version,
+      updatedAt: row.stockUpdatedAt,
+    },
+  };
+}
+
+function toWarehouseLevel(row: ProductLevelRow): WarehouseLevel {
+  return {
+    warehouseId: row.warehouseWarehouseId!,
+    code: row.warehouseCode!,
+    country: row.warehouseCountry,
+    quantityOnHand: row.warehouseQuantityOnHand!,
+    quantityReserved: row.warehouseQuantityReserved!,
+    quantityAvailable: row.warehouseQuantityAvailable!,
+    reorderPoint: row.warehouseReorderPoint!,
+    lowStock: row.warehouseLowStock!,
+    location: row.warehouseLocation,
+    version: row.warehouseVersion!,
+  };
+}
+
+/** Rows of productLevels (one per warehouse, in product id order) folded into products. */
+function toProducts(rows: ProductLevelRow[]): Product[] {
+  const products: Product[] = [];
+  let last: Product | undefined;
+  for (const row of rows) {
+    if (last?.id !== row.id) {
+      const product = toProductWithTotals(row);
+      last = { ...product, inventory: { ...product.inventory, warehouses: [] } };
+      products.push(last);
+    }
+    if (row.warehouseWarehouseId !== null) last.inventory.warehouses.push(toWarehouseLevel(row));
+  }
+  return products;
+}
+
+/** Products with their totals and stock per warehouse in one statement, in id order. */
+export async function readProducts(db: Transaction, conditions: Prisma.Sql[], limit?: number) {
+  return toProducts(
+    await db.$queryRaw<ProductLevelRow[]>(productLevels(Prisma.join(conditions, ' AND '), limit)),
+  );
+}
+
+/** The products with these ids and their totals, in the same order, null where none exists. */
+export async function readTotals(db: Database, ids: readonly number[]) {
+  const rows = await db.prisma.$queryRaw<ProductTotalsRow[]>`
+    SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)} FROM products p JOIN inventory i ON i.product_id = p.id
+    WHERE p.id = ANY(${[...ids]}::int[])`;
+  return inIdOrder(ids, rows, toProductWithTotals);
+}
+
+/** The products with these ids, with stock per warehouse, in the same order, null where none exists. */
+export async function readLevels(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
+  const products = toProducts(await db.read<ProductLevelRow>(LEVELS_BY_IDS, [[...ids]]));
+  return inIdOrder(ids, products, (product) => product);
 }
 
 /** One page of products (ordered by id) that pass the filter. */
@@ -111,28 +178,23 @@ export async function findProducts(
     conditions.push(filter.lowStock ? low : Prisma.sql`NOT ${low}`);
   }
   if (filter.sku !== undefined) conditions.push(Prisma.sql`p.sku = ${filter.sku}`);
-  const rows = await readProducts(db, conditions, page.limit + 1);
-  return toPage(rows.map(toProduct), page.limit);
+  return toPage(await readProducts(db, conditions, page.limit + 1), page.limit);
 }
 
 export const productNotFound = (productId: number) => new NotFound(`Product ${productId} does not exist`);
 
 /** The product as it stands, read inside the writer's transaction. */
 export async function readProduct(tx: Transaction, productId: number): Promise<Product> {
-  const [row] = await readProducts(tx, [Prisma.sql`p.id = ${productId}`]);
-  if (!row) throw productNotFound(productId);
-  return toProduct(row);
+  const [product] = await readProducts(tx, [Prisma.sql`p.id = ${productId}`]);
+  if (!product) throw productNotFound(productId);
+  return product;
 }
 
 /** The hottest read of the service (GET /inventory/:productId), a prepared statement. */
-const LEVEL_BY_ID: Statement = {
-  text: `SELECT ${PRODUCT_STOCK_COLUMNS.text} FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.id = $1`,
-};
-
 export async function getLevel(db: Database, productId: number): Promise<StockLevel> {
-  const [row] = await db.read<ProductStockRow>(LEVEL_BY_ID, [productId]);
-  if (!row) throw productNotFound(productId);
-  return toProduct(row).inventory;
+  const [product] = await readLevels(db, [productId]);
+  if (!product) throw productNotFound(productId);
+  return product.inventory;
 }
 
 export async function listLevels(

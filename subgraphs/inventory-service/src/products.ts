@@ -1,10 +1,9 @@
 // The catalogue: adding a product (always with its stock level, in the default warehouse) and finding
 // products. How a product and its level are read lives in inventory.ts.
 
-import { type Database, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
-import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { type Database, mapViolations, type Transaction } from '@supply/service-kit/database';
+import { Conflict } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import { inIdOrder } from '@supply/service-kit/lists';
 import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 import {
@@ -12,10 +11,12 @@ import {
   locationSchema,
   type Product,
   type ProductFilter,
+  productNotFound,
   quantitySchema,
+  readLevels,
   readProduct,
-  readProducts,
-  toProduct,
+  readTotals,
+  type WarehouseLevel,
 } from './inventory.ts';
 import { within } from './stock.ts';
 
@@ -48,7 +49,11 @@ export function productsDomain(db: Database) {
     create: (input: ProductInput, idempotencyKey?: string) =>
       creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
     get: (id: number) => getProduct(db, id),
-    getMany: (ids: readonly number[]) => getProducts(db, ids),
+    /** With totals only, for entity references; their stock per warehouse comes from warehouseLevels. */
+    getMany: (ids: readonly number[]) => readTotals(db, ids),
+    /** Each product's stock per warehouse, in the order of `ids`: one statement for all. */
+    warehouseLevels: async (ids: readonly number[]): Promise<WarehouseLevel[][]> =>
+      (await readLevels(db, ids)).map((product) => product?.inventory.warehouses ?? []),
     list: (filter: ProductFilter, page: PageRequest): Promise<Page<Product>> =>
       findProducts(db.prisma, filter, page),
   };
@@ -83,13 +88,7 @@ async function createProduct(tx: Transaction, input: ProductInput): Promise<Prod
 }
 
 async function getProduct(db: Database, id: number): Promise<Product> {
-  const [product] = await getProducts(db, [id]);
-  if (!product) throw new NotFound(`Product ${id} does not exist`);
+  const [product] = await readLevels(db, [id]);
+  if (!product) throw productNotFound(id);
   return product;
-}
-
-/** The products with these ids, in the same order, null where none exists: one statement for all. */
-async function getProducts(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
-  const rows = await readProducts(db.prisma, [Prisma.sql`p.id = ANY(${[...ids]}::int[])`]);
-  return inIdOrder(ids, rows, toProduct);
 }

@@ -5,7 +5,7 @@ import { idempotencyKeySchema } from '@supply/service-kit/idempotency';
 import { connectionArgsSchema, pageOfConnection, toConnection } from '@supply/service-kit/pagination';
 import { idSchema, parse, parseId } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { locationSchema, quantitySchema, type WarehouseLevel } from './inventory.ts';
+import { locationSchema, quantitySchema, type StockTotals, type WarehouseLevel } from './inventory.ts';
 import type { Loaders } from './loaders.ts';
 import { type ProductsDomain, productInput } from './products.ts';
 import { adjustmentInput, type InventoryDomain, transferInput } from './stock.ts';
@@ -96,7 +96,9 @@ export const resolvers = {
     },
   },
   StockLevel: {
-    byWarehouse: (level: { warehouses: WarehouseLevel[] }) => level.warehouses,
+    // A written product arrives with its warehouses, read in the write's transaction; a read one without.
+    byWarehouse: (level: StockTotals & { warehouses?: WarehouseLevel[] }, _: unknown, ctx: Context) =>
+      level.warehouses ?? ctx.loaders.warehouseLevels.load(level.productId),
   },
   WarehouseStock: {
     warehouse: (stock: WarehouseLevel, _: unknown, ctx: Context) =>

@@ -291,4 +291,51 @@ describe('the graph', () => {
     const list = await graphql(service.url, '{ warehouses { id code } }');
     expect(list.body.data.warehouses).toContainEqual({ id: warehouse.id, code: warehouse.code });
   });
+
+  it('reads each warehouse of a batch of Product references only when byWarehouse is asked, in one statement', async () => {
+    const warehouse = await createWarehouse(service.url, 'SG');
+    const a = await createProduct(service.url, { quantityOnHand: 5, reorderPoint: 2 });
+    const b = await createProduct(service.url, { quantityOnHand: 1, reorderPoint: 1 });
+    expect(
+      (await http().put(`/inventory/${a.id}/warehouses/${warehouse.id}`, { quantityOnHand: 3 })).status,
+    ).toBe(200);
+    const r = [b.id, 999999, a.id, b.id].map((id) => ({ __typename: 'Product', id: String(id) }));
+    const entities = (fields: string) =>
+      graphql(
+        service.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { ${fields} } } }`,
+        { r },
+      );
+
+    service.queries.reset();
+    const totals = await entities('id inventory { quantityOnHand }');
+    expect(totals.body.data._entities).toEqual([
+      { id: String(b.id), inventory: { quantityOnHand: 1 } },
+      null,
+      { id: String(a.id), inventory: { quantityOnHand: 8 } },
+      { id: String(b.id), inventory: { quantityOnHand: 1 } },
+    ]);
+    expect(service.queries.count).toBe(1);
+    expect(service.queries.statements.filter((sql) => /warehouse_stock/.test(sql))).toEqual([]);
+
+    service.queries.reset();
+    const levels = await entities(
+      'id inventory { byWarehouse { quantityOnHand quantityAvailable reorderPoint lowStock location } }',
+    );
+    const level = (quantityOnHand: number, reorderPoint: number) => ({
+      quantityOnHand,
+      quantityAvailable: quantityOnHand,
+      reorderPoint,
+      lowStock: quantityOnHand <= reorderPoint,
+      location: null,
+    });
+    const bLevels = { id: String(b.id), inventory: { byWarehouse: [level(1, 1)] } };
+    expect(levels.body.data._entities).toEqual([
+      bLevels,
+      null,
+      { id: String(a.id), inventory: { byWarehouse: [level(5, 2), level(3, 0)] } },
+      bLevels,
+    ]);
+    expect(service.queries.count).toBe(2);
+  });
 });
