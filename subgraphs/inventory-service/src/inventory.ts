@@ -58,6 +58,12 @@ const PRODUCT_TOTALS_COLUMNS = `
   i.quantity_on_hand AS "quantityOnHand", i.quantity_reserved AS "quantityReserved",
   i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "stockUpdatedAt"`;
 
+/** The products with these ids ($1) and their totals, in no particular order. */
+const TOTALS_BY_IDS: Statement = {
+  text: `SELECT ${PRODUCT_TOTALS_COLUMNS} FROM products p JOIN inventory i ON i.product_id = p.id
+    WHERE p.id = ANY($1::int[])`,
+};
+
 /** One warehouse's stock (`s`, in warehouse `w`), beside its product's totals; null where the product has none. */
 type ProductLevelRow = ProductTotalsRow & {
   [K in keyof WarehouseLevel as `warehouse${Capitalize<K>}`]: WarehouseLevel[K] | null;
@@ -150,11 +156,9 @@ export async function readProducts(db: Transaction, conditions: Prisma.Sql[], li
   );
 }
 
-/** The products with these ids and their totals, in the same order, null where none exists. */
+/** The products with these ids and their totals, in the same order, null where none exists (an entity batch). */
 export async function readTotals(db: Database, ids: readonly number[]) {
-  const rows = await db.prisma.$queryRaw<ProductTotalsRow[]>`
-    SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)} FROM products p JOIN inventory i ON i.product_id = p.id
-    WHERE p.id = ANY(${[...ids]}::int[])`;
+  const rows = await db.read<ProductTotalsRow>(TOTALS_BY_IDS, [[...ids]]);
   return inIdOrder(ids, rows, toProductWithTotals);
 }
 
