@@ -70,28 +70,36 @@ type ProductLevelRow = ProductTotalsRow & {
 };
 
 /**
- * The products that meet `conditions` (on `p`), in id order, each with its
- * totals and its stock per warehouse: one row per warehouse, read together so
- * the totals are the sum of the warehouses shown.
+ * The products that meet `conditions` (on `p` and `i`), in id order, each with
+ * its totals and its stock per warehouse: one row per warehouse, read together
+ * so the totals are the sum of the warehouses shown. The warehouses are joined
+ * per product (LATERAL), so each product costs an index lookup whatever the plan.
  */
 function productLevels(conditions: Prisma.Sql, limit?: number): Prisma.Sql {
-  return Prisma.sql`WITH chosen AS (
-      SELECT p.id FROM products p JOIN inventory i ON i.product_id = p.id
-      WHERE ${conditions} ORDER BY p.id ${limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${limit}`})
-    SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)},
-      w.id AS "warehouseWarehouseId", w.code AS "warehouseCode", w.address_country AS "warehouseCountry",
-      s.quantity_on_hand AS "warehouseQuantityOnHand", s.quantity_reserved AS "warehouseQuantityReserved",
-      s.quantity_on_hand - s.quantity_reserved AS "warehouseQuantityAvailable",
-      s.reorder_point AS "warehouseReorderPoint",
-      s.quantity_on_hand - s.quantity_reserved <= s.reorder_point AS "warehouseLowStock",
-      s.location AS "warehouseLocation", s.version AS "warehouseVersion"
-    FROM chosen JOIN products p ON p.id = chosen.id JOIN inventory i ON i.product_id = p.id
-      LEFT JOIN (warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id) ON s.product_id = p.id
-    ORDER BY p.id, w.id`;
+  const chosen =
+    limit === undefined
+      ? conditions
+      : Prisma.sql`p.id IN (SELECT p.id FROM products p JOIN inventory i ON i.product_id = p.id
+          WHERE ${conditions} ORDER BY p.id LIMIT ${limit})`;
+  return Prisma.sql`SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)}, l.*
+    FROM products p JOIN inventory i ON i.product_id = p.id LEFT JOIN LATERAL (
+      SELECT w.id AS "warehouseWarehouseId", w.code AS "warehouseCode", w.address_country AS "warehouseCountry",
+        s.quantity_on_hand AS "warehouseQuantityOnHand", s.quantity_reserved AS "warehouseQuantityReserved",
+        s.quantity_on_hand - s.quantity_reserved AS "warehouseQuantityAvailable",
+        s.reorder_point AS "warehouseReorderPoint",
+        s.quantity_on_hand - s.quantity_reserved <= s.reorder_point AS "warehouseLowStock",
+        s.location AS "warehouseLocation", s.version AS "warehouseVersion"
+      FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.product_id = p.id) l ON true
+    WHERE ${chosen}
+    ORDER BY p.id, l."warehouseWarehouseId"`;
 }
 
 /** The products with these ids ($1), with their stock per warehouse. */
 const LEVELS_BY_IDS: Statement = { text: productLevels(Prisma.raw('p.id = ANY($1::int[])')).text };
+
+// One id by equality: PostgreSQL plans an array of ids afresh on each call, which costs more than this read.
+/** The product with this id ($1), with its stock per warehouse. */
+const LEVEL_BY_ID: Statement = { text: productLevels(Prisma.raw('p.id = $1')).text };
 
 function toProductWithTotals(row: ProductTotalsRow): ProductWithTotals {
   const { id, sku, name, quantityOnHand, quantityReserved } = row;
@@ -168,6 +176,13 @@ export async function readLevels(db: Database, ids: readonly number[]): Promise<
   return inIdOrder(ids, products, (product) => product);
 }
 
+/** The product with this id, with its stock per warehouse: GET /inventory/:productId and GET /products/:id. */
+export async function readLevel(db: Database, productId: number): Promise<Product> {
+  const [product] = toProducts(await db.read<ProductLevelRow>(LEVEL_BY_ID, [productId]));
+  if (!product) throw productNotFound(productId);
+  return product;
+}
+
 /** One page of products (ordered by id) that pass the filter. */
 export async function findProducts(
   db: Transaction,
@@ -196,9 +211,7 @@ export async function readProduct(tx: Transaction, productId: number): Promise<P
 
 /** The hottest read of the service (GET /inventory/:productId), a prepared statement. */
 export async function getLevel(db: Database, productId: number): Promise<StockLevel> {
-  const [product] = await readLevels(db, [productId]);
-  if (!product) throw productNotFound(productId);
-  return product.inventory;
+  return (await readLevel(db, productId)).inventory;
 }
 
 export async function listLevels(

@@ -11,8 +11,8 @@ import {
   locationSchema,
   type Product,
   type ProductFilter,
-  productNotFound,
   quantitySchema,
+  readLevel,
   readLevels,
   readProduct,
   readTotals,
@@ -48,7 +48,7 @@ export function productsDomain(db: Database) {
     /** With an Idempotency-Key, once per caller, key and input: a retry answers the first answer. */
     create: (input: ProductInput, idempotencyKey?: string) =>
       creations.once(idempotencyKey, input, (tx) => within(db, tx, (t) => createProduct(t, input))),
-    get: (id: number) => getProduct(db, id),
+    get: (id: number) => readLevel(db, id),
     /** With totals only, for entity references; their stock per warehouse comes from warehouseLevels. */
     getMany: (ids: readonly number[]) => readTotals(db, ids),
     /** Each product's stock per warehouse, in the order of `ids`: one statement for all. */
@@ -85,10 +85,4 @@ async function createProduct(tx: Transaction, input: ProductInput): Promise<Prod
     await tx.$executeRaw`UPDATE inventory SET version = 1 WHERE product_id = ${product!.id}`;
     return readProduct(tx, product!.id);
   });
-}
-
-async function getProduct(db: Database, id: number): Promise<Product> {
-  const [product] = await readLevels(db, [id]);
-  if (!product) throw productNotFound(id);
-  return product;
 }
