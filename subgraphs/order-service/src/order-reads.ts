@@ -1,24 +1,26 @@
 // Orders with their items, read through prepared statements on pg rather than
 // Prisma: pages, the first pages of several customers, and batches by id. Each
-// filter combination is one fixed text, parsed and planned once per connection;
-// the items of every order read follow in one more statement.
+// filter combination is one fixed text, parsed and planned once per connection,
+// and brings each order's lines with it (PostgreSQL builds them as JSON).
 import type { Database, Statement } from '@supply/service-kit/database';
 import { inIdOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { type ItemRow, type OrderRow, type OrderSummary, toOrderSummary } from './order-view.ts';
 import type { OrderStatus } from './status-machine.ts';
 
-/** An order's columns under the names Prisma gives them. */
-const ORDER_COLUMNS = `id, customer_id AS "customerId", status, service_level AS "serviceLevel",
-  total_cents AS "totalCents", currency, shipping_line1 AS "shippingLine1", shipping_city AS "shippingCity",
-  shipping_postal_code AS "shippingPostalCode", shipping_country AS "shippingCountry",
-  failure_reason AS "failureReason", created_at AS "createdAt", updated_at AS "updatedAt"`;
+/** The columns of the order `o` under the names Prisma gives them, and its lines in product order. */
+const ORDER_COLUMNS = `o.id, o.customer_id AS "customerId", o.status, o.service_level AS "serviceLevel",
+  o.total_cents AS "totalCents", o.currency, o.shipping_line1 AS "shippingLine1", o.shipping_city AS "shippingCity",
+  o.shipping_postal_code AS "shippingPostalCode", o.shipping_country AS "shippingCountry",
+  o.failure_reason AS "failureReason", o.created_at AS "createdAt", o.updated_at AS "updatedAt",
+  (SELECT coalesce(json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+    'unitPriceCents', i.unit_price_cents) ORDER BY i.product_id), '[]')
+   FROM order_items i WHERE i.order_id = o.id) AS items`;
 
-const ORDERS_BY_IDS: Statement = { text: `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::int[])` };
-// Each order's lines in product order, as every answer lists them.
-const ITEMS_OF_ORDERS: Statement = {
-  text: `SELECT order_id AS "orderId", product_id AS "productId", quantity, unit_price_cents AS "unitPriceCents"
-    FROM order_items WHERE order_id = ANY($1::int[]) ORDER BY order_id, product_id`,
+type OrderWithItems = OrderRow & { items: Omit<ItemRow, 'orderId'>[] };
+
+const ORDERS_BY_IDS: Statement = {
+  text: `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = ANY($1::int[])`,
 };
 
 export interface PageFilter extends PageRequest {
@@ -27,41 +29,33 @@ export interface PageFilter extends PageRequest {
   updatedSince?: Date | undefined;
 }
 
-/** The rows with their items, in the order read; no second statement when there are none. */
-async function withItems(db: Database, rows: OrderRow[]): Promise<OrderSummary[]> {
-  if (rows.length === 0) return [];
-  const items = await db.read<ItemRow>(ITEMS_OF_ORDERS, [rows.map((row) => row.id)]);
-  const byOrder = new Map<number, ItemRow[]>(rows.map((row) => [row.id, []]));
-  for (const item of items) byOrder.get(item.orderId)?.push(item);
-  return rows.map((row) => toOrderSummary({ ...row, items: byOrder.get(row.id) ?? [] }));
-}
-
 /** The orders with these ids, in the same order; null where none exists. */
 export async function ordersByIds(db: Database, ids: readonly number[]): Promise<Array<OrderSummary | null>> {
-  const orders = await withItems(db, await db.read<OrderRow>(ORDERS_BY_IDS, [[...ids]]));
-  return inIdOrder(ids, orders, (order) => order);
+  const rows = await db.read<OrderWithItems>(ORDERS_BY_IDS, [[...ids]]);
+  return inIdOrder(ids, rows, toOrderSummary);
 }
 
 /** One page of orders by id after `filter.after`; one more row read tells whether another follows. */
 export async function orderPage(db: Database, filter: PageFilter): Promise<Page<OrderSummary>> {
   const values: unknown[] = [filter.after ?? 0];
-  const conditions = ['id > $1'];
+  const conditions = ['o.id > $1'];
   const where = (condition: string, value: unknown) => {
     values.push(value);
     conditions.push(`${condition} $${values.length}`);
   };
-  if (filter.status) where('status =', filter.status);
-  if (filter.customerId !== undefined) where('customer_id =', filter.customerId);
-  if (filter.updatedSince) where('updated_at >=', filter.updatedSince);
+  if (filter.status) where('o.status =', filter.status);
+  if (filter.customerId !== undefined) where('o.customer_id =', filter.customerId);
+  if (filter.updatedSince) where('o.updated_at >=', filter.updatedSince);
   values.push(filter.limit + 1);
-  const text = `SELECT ${ORDER_COLUMNS} FROM orders WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT $${values.length}`;
-  return toPage(await withItems(db, await db.read<OrderRow>({ text }, values)), filter.limit);
+  const text = `SELECT ${ORDER_COLUMNS} FROM orders o WHERE ${conditions.join(' AND ')} ORDER BY o.id LIMIT $${values.length}`;
+  const rows = await db.read<OrderWithItems>({ text }, values);
+  return toPage(rows.map(toOrderSummary), filter.limit);
 }
 
 const customerPagesText = (status: string) => `SELECT ${ORDER_COLUMNS} FROM (
     SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY id) AS n FROM orders
     WHERE customer_id = ANY($1::int[]) AND id > $2 ${status}
-  ) ranked WHERE n <= $3 ORDER BY id`;
+  ) o WHERE o.n <= $3 ORDER BY o.id`;
 const CUSTOMER_PAGES: Statement = { text: customerPagesText('') };
 const CUSTOMER_PAGES_BY_STATUS: Statement = { text: customerPagesText('AND status = $4') };
 
@@ -76,9 +70,9 @@ export async function customerPages(
 ): Promise<Array<Page<OrderSummary>>> {
   const values = [[...customerIds], page.after ?? 0, page.limit + 1];
   const rows = page.status
-    ? await db.read<OrderRow>(CUSTOMER_PAGES_BY_STATUS, [...values, page.status])
-    : await db.read<OrderRow>(CUSTOMER_PAGES, values);
-  const orders = await withItems(db, rows);
+    ? await db.read<OrderWithItems>(CUSTOMER_PAGES_BY_STATUS, [...values, page.status])
+    : await db.read<OrderWithItems>(CUSTOMER_PAGES, values);
+  const orders = rows.map(toOrderSummary);
   return customerIds.map((customerId) =>
     toPage(
       orders.filter((order) => order.customerId === customerId),
