@@ -4,6 +4,7 @@
 // If one process dies, the others are stopped and the command fails.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { nodeFlagsOf } from '@supply/service-kit/processes';
 import { prettyFactory } from 'pino-pretty';
 import { buildDashboardIfStale } from './dashboard.ts';
 import { prepareDatabase, ROOT, type SystemDatabase } from './database.ts';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   for (const spec of PROCESSES) {
     const proc = startNode({
       name: spec.name,
-      args: ['--import', 'tsx', '--conditions=development', spec.entry],
+      args: ['--import', 'tsx', '--conditions=development', ...nodeFlagsOf(spec.name), spec.entry],
       cwd: ROOT,
       env: { ...env, DATABASE_URL: db.urlFor(spec.name) },
       port: spec.port,

@@ -3,6 +3,7 @@
 // and the system's processes started on free ports as `npm start` would.
 import path from 'node:path';
 import { migrate } from '@supply/service-kit/migrate';
+import { GATEWAY, nodeFlagsOf } from '@supply/service-kit/processes';
 import pg from 'pg';
 import { startEmbeddedDb } from '../embedded-db.ts';
 import { freePort } from '../ports.ts';
@@ -114,14 +115,15 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     SERVICE_API_KEY: '',
     ...Object.fromEntries(SERVICES.map((s) => [s.variable, url(s.name)])),
   };
-  const node = (name: string, entry: string): LaunchSpec => {
+  // `flagsOf`: whose node flags it runs with (the second gateway is the gateway too).
+  const node = (name: string, entry: string, flagsOf = name): LaunchSpec => {
     // A folder per process: tsx's module loader thread writes a profile of its own beside the main thread's.
     const profile = options.profileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`]
       : [];
     return {
       name,
-      args: ['--import', 'tsx', '--conditions=development', ...profile, entry],
+      args: ['--import', 'tsx', '--conditions=development', ...nodeFlagsOf(flagsOf), ...profile, entry],
       env,
       port: ports.get(name) ?? 0,
       readyPath: '/readyz',
@@ -132,7 +134,7 @@ export async function startSystem(fleet: Fleet, options: SystemOptions): Promise
     node('gateway', path.join('gateway', 'src', 'main.ts')),
   ];
   if (options.targets.has('gateway-nodedup')) {
-    const spec = node('gateway-nodedup', path.join('gateway', 'src', 'main.ts'));
+    const spec = node('gateway-nodedup', path.join('gateway', 'src', 'main.ts'), GATEWAY.name);
     specs.push({ ...spec, env: { ...env, SUBGRAPH_DEDUPLICATION: 'false' } });
   }
   if (options.targets.has('floor')) {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@supply/service-kit/config';
-import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
+import { GATEWAY, nodeFlagsOf, SERVICES } from '@supply/service-kit/processes';
 import { parse } from 'yaml';
 import { dockerignoreMatcher } from './docker-context.ts';
 
@@ -124,6 +124,8 @@ describe('docker-compose.yml', () => {
         INVENTORY_SERVICE_URL: 'http://inventory-service:4000',
         LOGISTICS_SERVICE_URL: 'http://logistics-service:5000',
         ORDER_SERVICE_URL: 'http://order-service:6000',
+        // The process's node flags, as npm start and the benchmark give them.
+        ...(nodeFlagsOf(name).length > 0 && { NODE_OPTIONS: nodeFlagsOf(name).join(' ') }),
       });
       expect(service.env_file).toBe('.env');
     });

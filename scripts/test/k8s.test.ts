@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { GATEWAY, SERVICES } from '@supply/service-kit/processes';
+import { GATEWAY, nodeFlagsOf, SERVICES } from '@supply/service-kit/processes';
 import { parseAllDocuments } from 'yaml';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -85,7 +85,7 @@ for (const overlay of ['dev', 'production']) {
       }
     });
 
-    it('runs each of the five processes as a Deployment on its port, probed on /readyz and /healthz', () => {
+    it('runs each of the five processes as a Deployment on its port with its node flags, probed on /readyz and /healthz', () => {
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(Object.keys(PROCESSES).sort());
       for (const deployment of deployments) {
         const name = deployment.metadata.name;
@@ -93,6 +93,12 @@ for (const overlay of ['dev', 'production']) {
         expect(others).toEqual([]);
         expect(container.ports).toEqual([{ name: 'http', containerPort: PROCESSES[name] }]);
         expect(container.env).toContainEqual({ name: 'PORT', value: String(PROCESSES[name]) });
+        // The process's node flags, as npm start and the benchmark give them.
+        const nodeOptions = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value;
+        expect({ name, nodeOptions: nodeOptions ?? '' }).toEqual({
+          name,
+          nodeOptions: nodeFlagsOf(name).join(' '),
+        });
         expect({ name, path: container.readinessProbe.httpGet.path }).toEqual({ name, path: '/readyz' });
         expect({ name, path: container.livenessProbe.httpGet.path }).toEqual({ name, path: '/healthz' });
         for (const bound of ['requests', 'limits'])
