@@ -59,11 +59,18 @@ export function dashboardSql(filter: PageFilter): { name: string; text: string; 
   return { name, text, values };
 }
 
-// GET /inventory/:productId's answer, from the same row inventory-service reads.
+// GET /inventory/:productId's answer, the totals and each warehouse's stock, from the rows inventory-service reads.
 export const LEVEL_SQL = `
   SELECT p.id AS "productId", p.sku, p.name, i.quantity_on_hand AS "quantityOnHand",
     i.quantity_reserved AS "quantityReserved", i.quantity_on_hand - i.quantity_reserved AS "quantityAvailable",
-    i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "updatedAt"
+    i.reorder_point AS "reorderPoint", i.location, i.version, i.updated_at AS "updatedAt",
+    (SELECT coalesce(json_agg(json_build_object(
+       'warehouseId', w.id, 'code', w.code, 'country', w.address_country,
+       'quantityOnHand', s.quantity_on_hand, 'quantityReserved', s.quantity_reserved,
+       'quantityAvailable', s.quantity_on_hand - s.quantity_reserved, 'reorderPoint', s.reorder_point,
+       'lowStock', s.quantity_on_hand - s.quantity_reserved <= s.reorder_point,
+       'location', s.location, 'version', s.version) ORDER BY w.id), '[]')
+     FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.product_id = p.id) AS warehouses
   FROM products p JOIN inventory i ON i.product_id = p.id WHERE p.id = $1`;
 
 /**

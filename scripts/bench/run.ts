@@ -85,7 +85,25 @@ async function compareDashboards(system: StartedSystem): Promise<string[]> {
     const [reference, ...others] = answers;
     for (const [name, answer] of others) if (answer !== reference?.[1]) differ.add(name);
   }
-  return [...differ].map((name) => `the dashboard answer of ${name} differs from the gateway's`);
+  const rest = await compareLevels(system);
+  return [
+    ...[...differ].map((name) => `the dashboard answer of ${name} differs from the gateway's`),
+    ...rest,
+  ];
+}
+
+/** GET /inventory/:productId as inventory-service and the floor answer it, for a few products. */
+async function compareLevels(system: StartedSystem): Promise<string[]> {
+  const [service, floor] = [system.procs['inventory-service'], system.procs.floor];
+  if (!service || !floor) return [];
+  for (const id of [1, 2, VOLUME.products]) {
+    const read = async (url: string) =>
+      JSON.stringify((await axios.get(`${url}/inventory/${id}`, { transformResponse: (t) => t })).data);
+    if ((await read(service.url)) !== (await read(floor.url))) {
+      return [`the floor's GET /inventory/${id} differs from inventory-service's`];
+    }
+  }
+  return [];
 }
 
 /** Cores busy on the machine beyond what the run's own processes used: someone else's load skews the numbers. */
