@@ -64,15 +64,25 @@ const TOTALS_BY_IDS: Statement = {
     WHERE p.id = ANY($1::int[])`,
 };
 
-/** One warehouse's stock (`s`, in warehouse `w`), beside its product's totals; null where the product has none. */
-type ProductLevelRow = ProductTotalsRow & {
+/** One warehouse's stock (`s`, in warehouse `w`); null where a product has none. */
+type WarehouseLevelRow = {
   [K in keyof WarehouseLevel as `warehouse${Capitalize<K>}`]: WarehouseLevel[K] | null;
 };
+/** A warehouse's stock beside its product's totals. */
+type ProductLevelRow = ProductTotalsRow & WarehouseLevelRow;
+
+const WAREHOUSE_LEVEL_COLUMNS = `w.id AS "warehouseWarehouseId", w.code AS "warehouseCode",
+  w.address_country AS "warehouseCountry", s.quantity_on_hand AS "warehouseQuantityOnHand",
+  s.quantity_reserved AS "warehouseQuantityReserved",
+  s.quantity_on_hand - s.quantity_reserved AS "warehouseQuantityAvailable", s.reorder_point AS "warehouseReorderPoint",
+  s.quantity_on_hand - s.quantity_reserved <= s.reorder_point AS "warehouseLowStock",
+  s.location AS "warehouseLocation", s.version AS "warehouseVersion"`;
 
 /**
  * The products that meet `conditions` (on `p` and `i`), in id order, each with
  * its totals and its stock per warehouse: one row per warehouse, read together
- * so the totals are the sum of the warehouses shown. The warehouses are joined
+ * so the totals are the sum of the warehouses shown (REST and the writes' answers;
+ * GraphQL reads the warehouses apart, and only when selected: WAREHOUSE_LEVELS_OF). The warehouses are joined
  * per product (LATERAL), so each product costs an index lookup whatever the plan.
  */
 function productLevels(conditions: Prisma.Sql, limit?: number): Prisma.Sql {
@@ -83,19 +93,18 @@ function productLevels(conditions: Prisma.Sql, limit?: number): Prisma.Sql {
           WHERE ${conditions} ORDER BY p.id LIMIT ${limit})`;
   return Prisma.sql`SELECT ${Prisma.raw(PRODUCT_TOTALS_COLUMNS)}, l.*
     FROM products p JOIN inventory i ON i.product_id = p.id LEFT JOIN LATERAL (
-      SELECT w.id AS "warehouseWarehouseId", w.code AS "warehouseCode", w.address_country AS "warehouseCountry",
-        s.quantity_on_hand AS "warehouseQuantityOnHand", s.quantity_reserved AS "warehouseQuantityReserved",
-        s.quantity_on_hand - s.quantity_reserved AS "warehouseQuantityAvailable",
-        s.reorder_point AS "warehouseReorderPoint",
-        s.quantity_on_hand - s.quantity_reserved <= s.reorder_point AS "warehouseLowStock",
-        s.location AS "warehouseLocation", s.version AS "warehouseVersion"
+      SELECT ${Prisma.raw(WAREHOUSE_LEVEL_COLUMNS)}
       FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id WHERE s.product_id = p.id) l ON true
     WHERE ${chosen}
     ORDER BY p.id, l."warehouseWarehouseId"`;
 }
 
-/** The products with these ids ($1), with their stock per warehouse. */
-const LEVELS_BY_IDS: Statement = { text: productLevels(Prisma.raw('p.id = ANY($1::int[])')).text };
+/** The stock per warehouse of the products with these ids ($1), by product, then warehouse. */
+const WAREHOUSE_LEVELS_OF: Statement = {
+  text: `SELECT s.product_id AS "productId", ${WAREHOUSE_LEVEL_COLUMNS}
+    FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id
+    WHERE s.product_id = ANY($1::int[]) ORDER BY s.product_id, w.id`,
+};
 
 // One id by equality: PostgreSQL plans an array of ids afresh on each call, which costs more than this read.
 /** The product with this id ($1), with its stock per warehouse. */
@@ -127,7 +136,7 @@ function toProductWithTotals(row: ProductTotalsRow): ProductWithTotals {
   };
 }
 
-function toWarehouseLevel(row: ProductLevelRow): WarehouseLevel {
+function toWarehouseLevel(row: WarehouseLevelRow): WarehouseLevel {
   return {
     warehouseId: row.warehouseWarehouseId!,
     code: row.warehouseCode!,
@@ -170,10 +179,12 @@ export async function readTotals(db: Database, ids: readonly number[]) {
   return inIdOrder(ids, rows, toProductWithTotals);
 }
 
-/** The products with these ids, with stock per warehouse, in the same order, null where none exists. */
-export async function readLevels(db: Database, ids: readonly number[]): Promise<Array<Product | null>> {
-  const products = toProducts(await db.read<ProductLevelRow>(LEVELS_BY_IDS, [[...ids]]));
-  return inIdOrder(ids, products, (product) => product);
+/** Each product's stock per warehouse, in the order of `ids` (none for an unknown product): one statement. */
+export async function readWarehouseLevels(db: Database, ids: readonly number[]): Promise<WarehouseLevel[][]> {
+  const rows = await db.read<WarehouseLevelRow & { productId: number }>(WAREHOUSE_LEVELS_OF, [[...ids]]);
+  const byProduct = new Map<number, WarehouseLevel[]>(ids.map((id) => [id, []]));
+  for (const row of rows) byProduct.get(row.productId)?.push(toWarehouseLevel(row));
+  return ids.map((id) => byProduct.get(id) ?? []);
 }
 
 /** The product with this id, with its stock per warehouse: GET /inventory/:productId and GET /products/:id. */

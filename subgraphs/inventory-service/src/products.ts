@@ -13,9 +13,9 @@ import {
   type ProductFilter,
   quantitySchema,
   readLevel,
-  readLevels,
   readProduct,
   readTotals,
+  readWarehouseLevels,
   type WarehouseLevel,
 } from './inventory.ts';
 import { within } from './stock.ts';
@@ -52,8 +52,7 @@ export function productsDomain(db: Database) {
     /** With totals only, for entity references; their stock per warehouse comes from warehouseLevels. */
     getMany: (ids: readonly number[]) => readTotals(db, ids),
     /** Each product's stock per warehouse, in the order of `ids`: one statement for all. */
-    warehouseLevels: async (ids: readonly number[]): Promise<WarehouseLevel[][]> =>
-      (await readLevels(db, ids)).map((product) => product?.inventory.warehouses ?? []),
+    warehouseLevels: (ids: readonly number[]): Promise<WarehouseLevel[][]> => readWarehouseLevels(db, ids),
     list: (filter: ProductFilter, page: PageRequest): Promise<Page<Product>> =>
       findProducts(db.prisma, filter, page),
   };
