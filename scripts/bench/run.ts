@@ -9,21 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import axios from 'axios';
 import { SERVICES } from '../services.ts';
+import { answersDiffer } from './agreement.ts';
 import { VOLUME } from './data.ts';
 import { checkInvariants, placedOrders } from './invariants.ts';
 import { type Growth, type MeasureContext, measure, startLoadGenerator } from './measure.ts';
 import { type BenchOptions, parseOptions } from './options.ts';
+import { writeDocument } from './page.ts';
 import { profileMarkdown, summariseProfile } from './profile.ts';
-import {
-  type MemoryRow,
-  type RunReport,
-  reportMarkdown,
-  type ScenarioResult,
-  writeDocument,
-} from './report.ts';
-import { DASHBOARD_BODY, pagesBody, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios.ts';
+import { type MemoryRow, type RunReport, reportMarkdown, type ScenarioResult } from './report.ts';
+import { SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { type BenchDatabase, loadData, type StartedSystem, startDatabase, startSystem } from './setup.ts';
 import { findSeqScans } from './statements.ts';
 import { createFleet, rssMiB } from './system.ts';
@@ -63,49 +58,6 @@ async function stop(code: number, reason?: string): Promise<void> {
   process.exit(code);
 }
 
-/** The dashboard as the gateway, the floor and the peers answer it: they must agree, or the floor measures other work. */
-async function compareDashboards(system: StartedSystem): Promise<string[]> {
-  // The identical query and a few distinct pages, each asked of every process that answers the dashboard.
-  const bodies = [
-    DASHBOARD_BODY,
-    ...Array.from({ length: 6 }, () => pagesBody(VOLUME.customers, VOLUME.orders)),
-  ];
-  const differ = new Set<string>();
-  for (const body of bodies) {
-    const answers: Array<[string, string]> = [];
-    for (const name of DASHBOARD_TARGETS) {
-      const proc = system.procs[name];
-      if (!proc) continue;
-      const { data } = await axios.post(`${proc.url}/graphql`, body, {
-        headers: { 'content-type': 'application/json' },
-        transformResponse: (text: string) => text,
-      });
-      answers.push([name, JSON.stringify(JSON.parse(String(data)))]);
-    }
-    const [reference, ...others] = answers;
-    for (const [name, answer] of others) if (answer !== reference?.[1]) differ.add(name);
-  }
-  const rest = await compareLevels(system);
-  return [
-    ...[...differ].map((name) => `the dashboard answer of ${name} differs from the gateway's`),
-    ...rest,
-  ];
-}
-
-/** GET /inventory/:productId as inventory-service and the floor answer it, for a few products. */
-async function compareLevels(system: StartedSystem): Promise<string[]> {
-  const [service, floor] = [system.procs['inventory-service'], system.procs.floor];
-  if (!service || !floor) return [];
-  for (const id of [1, 2, VOLUME.products]) {
-    const read = async (url: string) =>
-      JSON.stringify((await axios.get(`${url}/inventory/${id}`, { transformResponse: (t) => t })).data);
-    if ((await read(service.url)) !== (await read(floor.url))) {
-      return [`the floor's GET /inventory/${id} differs from inventory-service's`];
-    }
-  }
-  return [];
-}
-
 /** Cores busy on the machine beyond what the run's own processes used: someone else's load skews the numbers. */
 function otherLoad(result: ScenarioResult): number {
   const ours = Object.values(result.cpuMsPerRequest ?? {}).reduce((sum, ms) => sum + ms, 0);
@@ -131,11 +83,6 @@ function settings(o: BenchOptions): string {
     `LOG_LEVEL=${o.logLevel}, DB_POOL_SIZE=${o.poolSize}${o.profile ? ', CPU profiling on' : ''}`,
   ].join(', ');
 }
-
-// The processes that answer the dashboard.
-const DASHBOARD_TARGETS = [
-  ...new Set(SCENARIO_NAMES.filter((n) => SCENARIOS[n].graphql).map((n) => SCENARIOS[n].target)),
-];
 
 function summariseProfiles(dir: string, window?: RunWindow): string {
   // One folder per process; node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile,
@@ -263,7 +210,7 @@ async function main(): Promise<void> {
     startSystem(fleet, { root: ROOT, runDir, databaseUrl, logLevel, poolSize, profileDir, targets, say }),
   ]);
   say(`started ${fleet.procs.map((p) => `${p.name} :${p.port} (pid ${p.child.pid})`).join(', ')}`);
-  const warnings = await compareDashboards(system);
+  const warnings = await answersDiffer(system);
   for (const warning of warnings) say(`warning: ${warning}`);
   const idle = new Map(fleet.procs.map((proc) => [proc.name, rssMiB(proc.child.pid)]));
 
