@@ -1,5 +1,6 @@
 // What the services do to lists the same way: rows read by id put back in
-// the order they were asked for, and order lines merged by product.
+// the order they were asked for (one each, or all of each), and order lines
+// merged by product.
 
 /** The rows for `ids`, in the order of `ids`, null where none was read (a DataLoader's answer). */
 export function inIdOrder<R extends { id: number }, T>(
@@ -12,6 +13,18 @@ export function inIdOrder<R extends { id: number }, T>(
     const row = byId.get(id);
     return row ? map(row) : null;
   });
+}
+
+/** Each key's rows, mapped, in the order of `keys` and then as read; [] for a key with none. */
+export function groupedInOrder<R, T>(
+  keys: readonly number[],
+  rows: readonly R[],
+  keyOf: (row: R) => number,
+  map: (row: R) => T,
+): T[][] {
+  const groups = new Map<number, T[]>(keys.map((key) => [key, []]));
+  for (const row of rows) groups.get(keyOf(row))?.push(map(row));
+  return keys.map((key) => groups.get(key) ?? []);
 }
 
 export interface ProductLine {

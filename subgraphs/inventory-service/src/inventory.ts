@@ -3,7 +3,7 @@
 import { type Database, Prisma, type Statement, type Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
-import { inIdOrder } from '@supply/service-kit/lists';
+import { groupedInOrder, inIdOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { z } from 'zod';
 
@@ -182,9 +182,7 @@ export async function readTotals(db: Database, ids: readonly number[]) {
 /** Each product's stock per warehouse, in the order of `ids` (none for an unknown product): one statement. */
 export async function readWarehouseLevels(db: Database, ids: readonly number[]): Promise<WarehouseLevel[][]> {
   const rows = await db.read<WarehouseLevelRow & { productId: number }>(WAREHOUSE_LEVELS_OF, [[...ids]]);
-  const byProduct = new Map<number, WarehouseLevel[]>(ids.map((id) => [id, []]));
-  for (const row of rows) byProduct.get(row.productId)?.push(toWarehouseLevel(row));
-  return ids.map((id) => byProduct.get(id) ?? []);
+  return groupedInOrder(ids, rows, (row) => row.productId, toWarehouseLevel);
 }
 
 /** The product with this id, with its stock per warehouse: GET /inventory/:productId and GET /products/:id. */

@@ -10,7 +10,7 @@ import {
 } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
-import { inIdOrder } from '@supply/service-kit/lists';
+import { groupedInOrder, inIdOrder } from '@supply/service-kit/lists';
 import { type Page, toPage } from '@supply/service-kit/pagination';
 import { inPageOrder, updatedPage } from '@supply/service-kit/sync';
 import { shipmentBooking } from './booking.ts';
@@ -78,9 +78,7 @@ export function shipmentsDomain({
     /** Every shipment of each of these orders, in id order; one query. */
     async ofOrders(orderIds: readonly number[]): Promise<Shipment[][]> {
       const rows = await db.read<ShipmentRow>(SHIPMENTS_OF_ORDERS, [[...orderIds]]);
-      const byOrder = new Map<number, Shipment[]>(orderIds.map((id) => [id, []]));
-      for (const row of rows) byOrder.get(row.orderId)?.push(toShipment(row));
-      return orderIds.map((orderId) => byOrder.get(orderId) ?? []);
+      return groupedInOrder(orderIds, rows, (row) => row.orderId, toShipment);
     },
 
     async list(filter: ShipmentFilter): Promise<Page<Shipment>> {

@@ -3,7 +3,7 @@
 // filter combination is one fixed text, parsed and planned once per connection,
 // and brings each order's lines with it (PostgreSQL builds them as JSON).
 import type { Database, Statement } from '@supply/service-kit/database';
-import { inIdOrder } from '@supply/service-kit/lists';
+import { groupedInOrder, inIdOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 import { type ItemRow, type OrderRow, type OrderSummary, toOrderSummary } from './order-view.ts';
 import type { OrderStatus } from './status-machine.ts';
@@ -72,11 +72,6 @@ export async function customerPages(
   const rows = page.status
     ? await db.read<OrderWithItems>(CUSTOMER_PAGES_BY_STATUS, [...values, page.status])
     : await db.read<OrderWithItems>(CUSTOMER_PAGES, values);
-  const orders = rows.map(toOrderSummary);
-  return customerIds.map((customerId) =>
-    toPage(
-      orders.filter((order) => order.customerId === customerId),
-      page.limit,
-    ),
-  );
+  const orders = groupedInOrder(customerIds, rows, (row) => row.customerId, toOrderSummary);
+  return orders.map((ofCustomer) => toPage(ofCustomer, page.limit));
 }

@@ -1,6 +1,7 @@
 // Orders as stored: reads (one order, pages, histories) and the checked move.
 import { type Database, Prisma as Sql } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
+import { groupedInOrder } from '@supply/service-kit/lists';
 import type { Page, PageRequest } from '@supply/service-kit/pagination';
 import { inPageOrder, type SyncQuery, updatedPage } from '@supply/service-kit/sync';
 import { orderPage, ordersByIds } from './order-reads.ts';
@@ -57,12 +58,16 @@ export function ordersStore(db: Database) {
       where: { orderId: { in: [...orderIds] } },
       orderBy: { id: 'asc' },
     });
-    const byOrder = new Map<number, ShipmentSummary[]>(orderIds.map((id) => [id, []]));
-    for (const row of rows) {
-      const estimatedDeliveryDate = row.estimatedDeliveryDate.toISOString().slice(0, 10);
-      byOrder.get(row.orderId)?.push(toShipmentSummary({ ...row, estimatedDeliveryDate }));
-    }
-    return orderIds.map((id) => byOrder.get(id) ?? []);
+    return groupedInOrder(
+      orderIds,
+      rows,
+      (row) => row.orderId,
+      (row) =>
+        toShipmentSummary({
+          ...row,
+          estimatedDeliveryDate: row.estimatedDeliveryDate.toISOString().slice(0, 10),
+        }),
+    );
   }
 
   const store = {
@@ -94,9 +99,7 @@ export function ordersStore(db: Database) {
         where: { orderId: { in: [...orderIds] } },
         orderBy: { id: 'asc' },
       });
-      const byOrder = new Map<number, StatusChange[]>(orderIds.map((id) => [id, []]));
-      for (const row of rows) byOrder.get(row.orderId)?.push(toStatusChange(row));
-      return orderIds.map((id) => byOrder.get(id) ?? []);
+      return groupedInOrder(orderIds, rows, (row) => row.orderId, toStatusChange);
     },
 
     /** Each of these orders' allocations by product, in warehouse order, read in one statement. */

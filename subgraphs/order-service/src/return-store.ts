@@ -4,6 +4,7 @@
 import type { Database, Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Prisma } from '@supply/service-kit/generated/prisma/client';
+import { groupedInOrder } from '@supply/service-kit/lists';
 import { type Page, type PageRequest, toPage } from '@supply/service-kit/pagination';
 
 export const RETURN_STATUSES = ['requested', 'received', 'cancelled'] as const;
@@ -113,9 +114,7 @@ export function returnStore(db: Database) {
         include: returnInclude,
         orderBy: { id: 'asc' },
       });
-      const byOrder = new Map<number, ReturnView[]>(orderIds.map((id) => [id, []]));
-      for (const row of rows) byOrder.get(row.orderId)?.push(toReturnView(row));
-      return orderIds.map((id) => byOrder.get(id) ?? []);
+      return groupedInOrder(orderIds, rows, (row) => row.orderId, toReturnView);
     },
   };
 }
