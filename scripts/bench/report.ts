@@ -1,5 +1,5 @@
 // The run's results as Markdown: printed, and for full runs written into
-// docs/PERFORMANCE.md (page.ts).
+// docs/PERFORMANCE.md (document.ts).
 import os from 'node:os';
 import type { LoadResult } from './cannon.ts';
 import type { InvariantResult } from './invariants.ts';

@@ -81,9 +81,10 @@ const WAREHOUSE_LEVEL_COLUMNS = `w.id AS "warehouseWarehouseId", w.code AS "ware
 /**
  * The products that meet `conditions` (on `p` and `i`), in id order, each with
  * its totals and its stock per warehouse: one row per warehouse, read together
- * so the totals are the sum of the warehouses shown (REST and the writes' answers;
- * GraphQL reads the warehouses apart, and only when selected: WAREHOUSE_LEVELS_OF). The warehouses are joined
- * per product (LATERAL), so each product costs an index lookup whatever the plan.
+ * so the totals are the sum of the warehouses shown (REST and the writes'
+ * answers; GraphQL reads the warehouses apart, only when selected:
+ * WAREHOUSE_LEVELS_OF). The warehouses are joined per product (LATERAL), so
+ * each product costs an index lookup whatever the plan.
  */
 function productLevels(conditions: Prisma.Sql, limit?: number): Prisma.Sql {
   const chosen =
