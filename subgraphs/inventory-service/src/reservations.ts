@@ -3,7 +3,7 @@
 // moves from reserved to released (stock back) or committed (goods left).
 
 import type { Database } from '@supply/service-kit/database';
-import { inTransaction, mapViolations, type Transaction } from '@supply/service-kit/database';
+import { inTransaction, mapViolations, Prisma, type Transaction } from '@supply/service-kit/database';
 import { Conflict, Invalid, NotFound } from '@supply/service-kit/errors';
 import type { Reservation as ReservationRow } from '@supply/service-kit/generated/prisma/client';
 import { mergeByProduct } from '@supply/service-kit/lists';
@@ -11,7 +11,7 @@ import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
 import type { StockItem } from './inventory.ts';
-import { holdStock, releaseStock, shipStock } from './stock.ts';
+import { chooseHolds, holdingStock, lockingProducts, releaseStock, shipStock } from './stock.ts';
 
 const MAX_QUANTITY = 2_147_483_647;
 
@@ -58,7 +58,11 @@ export function reservationsDomain(db: Database) {
 
 export type ReservationsDomain = ReturnType<typeof reservationsDomain>;
 
-/** Holds every item for the order, or nothing; a repeat answers the reservation as it stands. */
+/**
+ * Holds every item for the order, or nothing; a repeat answers the reservation as it stands.
+ * Three statements in one transaction: claim the order and lock its products, read the
+ * stock to choose warehouses, then hold it and record the lines and where they are held.
+ */
 async function reserve(db: Database, input: ReservationInput): Promise<Reservation> {
   const { orderId } = input;
   const items = mergeItems(input.items);
@@ -68,16 +72,33 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
       // Claiming the order first makes a concurrent repeat wait on the primary
       // key until this transaction ends, then read what it left. The order's row is
       // shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a reservation that lands
-      // after its saga gave up) holds no stock, and one failing now waits for this one.
-      const [claimed] = await tx.$queryRaw<ReservationRow[]>`
-        INSERT INTO reservations (order_id) SELECT ${orderId}::int
-        WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
-        ON CONFLICT (order_id) DO NOTHING
-        RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`;
+      // after its saga gave up) holds no stock, and one failing now waits for this one. The
+      // products are locked only once the claim is made (the lock reads it), so locks are
+      // always taken in that order.
+      const [claimed] = await tx.$queryRaw<Array<ReservationRow & { locked: number[] }>>`
+        WITH claimed AS (
+          INSERT INTO reservations (order_id) SELECT ${orderId}::int
+          WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
+          ON CONFLICT (order_id) DO NOTHING
+          RETURNING order_id, status, created_at, updated_at
+        ), locked AS (${lockingProducts(
+          items.map((item) => item.productId),
+          Prisma.sql`EXISTS (SELECT FROM claimed)`,
+        )})
+        SELECT c.order_id AS "orderId", c.status, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+          ARRAY(SELECT l."productId" FROM locked l) AS locked
+        FROM claimed c`;
       if (!claimed) return respondToRepeat(tx, orderId, items);
-      const allocations = await holdStock(tx, items, input.destinationCountry);
-      await tx.reservationItem.createMany({ data: items.map((item) => ({ orderId, ...item })) });
-      await tx.reservationAllocation.createMany({ data: allocations.map((a) => ({ orderId, ...a })) });
+      const allocations = await chooseHolds(tx, items, claimed.locked, input.destinationCountry);
+      await tx.$executeRaw`
+        WITH held AS (${holdingStock(allocations)}),
+        lines AS (
+          INSERT INTO reservation_items (order_id, product_id, quantity)
+          SELECT ${orderId}::int, * FROM unnest(${items.map((i) => i.productId)}::int[], ${items.map((i) => i.quantity)}::int[])
+        )
+        INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
+        SELECT ${orderId}::int, * FROM unnest(${allocations.map((a) => a.productId)}::int[],
+          ${allocations.map((a) => a.warehouseId)}::int[], ${allocations.map((a) => a.quantity)}::int[])`;
       return toReservation(claimed, withAllocations(items, allocations));
     }),
   );

@@ -122,9 +122,17 @@ async function changeStock(
 
 /** Locks the products' inventory rows, ascending product id, and answers their totals' versions. */
 export async function lockProducts(tx: Transaction, productIds: number[]) {
-  return tx.$queryRaw<Array<{ productId: number; version: number }>>`
+  return tx.$queryRaw<Array<{ productId: number; version: number }>>(lockingProducts(productIds));
+}
+
+/**
+ * The statement (or CTE) that locks the products' inventory rows in ascending product id, the
+ * order every change to stock takes them in; `when` gates it on what the statement did before.
+ */
+export function lockingProducts(productIds: number[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+  return Prisma.sql`
     SELECT product_id AS "productId", version FROM inventory
-    WHERE product_id = ANY(${productIds}::int[]) ORDER BY product_id FOR UPDATE`;
+    WHERE product_id = ANY(${productIds}::int[]) AND ${when} ORDER BY product_id FOR UPDATE`;
 }
 
 async function readStock(tx: Transaction, productId: number, warehouseId: number): Promise<WarehouseStock> {
@@ -217,28 +225,34 @@ async function transfer(db: Database, input: TransferInput) {
 
 /** Applies `set` (reading the row as `s`, the allocation's quantity as `m.quantity`) to each allocation's row. */
 async function moveStock(tx: Transaction, allocations: Allocation[], set: Prisma.Sql): Promise<void> {
+  await tx.$executeRaw(movingStock(allocations, set));
+}
+
+function movingStock(allocations: Allocation[], set: Prisma.Sql): Prisma.Sql {
   const products = allocations.map((a) => a.productId);
   const warehouses = allocations.map((a) => a.warehouseId);
   const quantities = allocations.map((a) => a.quantity);
-  await tx.$executeRaw`
+  return Prisma.sql`
     UPDATE warehouse_stock s SET ${set}, version = s.version + 1
     FROM unnest(${products}::int[], ${warehouses}::int[], ${quantities}::int[]) AS m(product_id, warehouse_id, quantity)
     WHERE s.product_id = m.product_id AND s.warehouse_id = m.warehouse_id`;
 }
 
 /**
- * Holds stock for every item or for none, in the warehouses allocation
- * chooses (allocation.ts), and answers where: unknown products are NotFound,
- * lines the whole network cannot fill InsufficientStock.
+ * Where to hold stock for every item, in the warehouses allocation chooses
+ * (allocation.ts), once the products `locked` answered are locked: unknown
+ * products are NotFound, lines the whole network cannot fill InsufficientStock.
+ * Nothing is held until the statement of `holdingStock` runs in the same transaction.
  */
-export async function holdStock(
+export async function chooseHolds(
   tx: Transaction,
   items: StockItem[],
+  locked: readonly number[],
   destinationCountry?: string,
 ): Promise<Allocation[]> {
   const ids = items.map((item) => item.productId);
-  const locked = new Set((await lockProducts(tx, ids)).map((row) => row.productId));
-  const unknown = ids.filter((id) => !locked.has(id));
+  const lockedIds = new Set(locked);
+  const unknown = ids.filter((id) => !lockedIds.has(id));
   if (unknown.length > 0) {
     reservationsRefused.inc({ reason: 'NOT_FOUND' });
     throw new NotFound(`Product ${unknown.join(', ')} does not exist`, { productIds: unknown });
@@ -254,9 +268,12 @@ export async function holdStock(
     reservationsRefused.inc({ reason: 'INSUFFICIENT_STOCK' });
     throw new InsufficientStock(result.short);
   }
-  await moveStock(tx, result.allocations, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
   return result.allocations;
 }
+
+/** The statement (or CTE) that holds the chosen allocations: reserved in each warehouse, not yet gone. */
+export const holdingStock = (allocations: Allocation[]): Prisma.Sql =>
+  movingStock(allocations, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
 
 const productsOf = (allocations: Allocation[]) => [...new Set(allocations.map((a) => a.productId))];
 

@@ -1,7 +1,7 @@
 // Booking a shipment: one per order and origin warehouse. The database settles
 // every race: one live shipment per order and origin is the index
 // shipments_live_order_key, and an order failed or cancelled takes none.
-import { type Database, SQLSTATE, sqlState } from '@supply/service-kit/database';
+import { type Database, SQLSTATE, type Statement, sqlState } from '@supply/service-kit/database';
 import { Conflict, NotFound } from '@supply/service-kit/errors';
 import type { Shipment as ShipmentRow } from '@supply/service-kit/generated/prisma/client';
 import { addressSchema, idSchema } from '@supply/service-kit/validation';
@@ -29,6 +29,11 @@ interface Origin {
   country: string | null;
 }
 
+/** The named warehouse, or the default one (a prepared read: it prices every booking). */
+const ORIGIN: Statement = {
+  text: `SELECT id, address_country AS country FROM warehouses WHERE id = coalesce($1::int, default_warehouse_id())`,
+};
+
 // Collisions of 12 random characters are rare; a few tries settle them.
 const TRACKING_ATTEMPTS = 5;
 // A live shipment cancelled between our insert and our read makes us insert again.
@@ -38,9 +43,7 @@ export function shipmentBooking(db: Database, tracking: (carrier: Carrier) => st
   /** The named warehouse, or the default one; 404 when there is no such warehouse. */
   async function originOf(input: CreateShipmentInput): Promise<Origin> {
     const named = input.originWarehouseId ?? null;
-    const [origin] = await db.prisma.$queryRaw<Origin[]>`
-      SELECT id, address_country AS country FROM warehouses
-      WHERE id = coalesce(${named}::int, default_warehouse_id())`;
+    const [origin] = await db.read<Origin>(ORIGIN, [named]);
     if (!origin) throw new NotFound(`Warehouse ${named} does not exist`);
     return origin;
   }

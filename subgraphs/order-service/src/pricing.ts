@@ -1,21 +1,44 @@
 // Checking and pricing an order before anything is recorded: the customer,
 // the products, one currency, the shipping address; unit prices captured now.
 import { addressOf } from '@supply/service-kit/address';
-import type { Database } from '@supply/service-kit/database';
+import type { Database, Statement } from '@supply/service-kit/database';
 import { NotFound, Unprocessable } from '@supply/service-kit/errors';
 import { mergeByProduct } from '@supply/service-kit/lists';
 import type { PlaceOrderInput } from './placing.ts';
 
+interface PricingRow {
+  customerId: number | null;
+  addressLine1: string | null;
+  addressCity: string | null;
+  addressPostalCode: string | null;
+  addressCountry: string | null;
+  products: Array<{ id: number; currency: string; unitPriceCents: number; weightGrams: number }>;
+}
+
+/** The customer (no row when there is none) and the ordered products that exist, in one statement. */
+const CUSTOMER_AND_PRODUCTS: Statement = {
+  text: `
+    SELECT c.id AS "customerId", c.address_line1 AS "addressLine1", c.address_city AS "addressCity",
+      c.address_postal_code AS "addressPostalCode", c.address_country AS "addressCountry",
+      (SELECT coalesce(json_agg(json_build_object('id', p.id, 'currency', p.currency,
+          'unitPriceCents', p.unit_price_cents, 'weightGrams', p.weight_grams)), '[]')
+        FROM products p WHERE p.id = ANY($2::int[])) AS products
+    FROM (SELECT) AS one LEFT JOIN customers c ON c.id = $1`,
+};
+
 /** Checks the order against the customer and the catalogue, and prices it (nothing is recorded). */
-export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
-  const customer = await prisma.customer.findUnique({ where: { id: input.customerId } });
-  if (!customer) throw new NotFound(`Customer ${input.customerId} does not exist`);
-  const address = input.shippingAddress ?? addressOf(customer, 'address');
-  if (!address) {
-    throw new Unprocessable(`Customer ${customer.id} has no address on file: give a shippingAddress`);
-  }
+export async function priceOrder(db: Database, input: PlaceOrderInput) {
   const lines = mergeByProduct(input.items);
-  const products = await prisma.product.findMany({ where: { id: { in: lines.map((l) => l.productId) } } });
+  const [row] = await db.read<PricingRow>(CUSTOMER_AND_PRODUCTS, [
+    input.customerId,
+    lines.map((l) => l.productId),
+  ]);
+  if (!row?.customerId) throw new NotFound(`Customer ${input.customerId} does not exist`);
+  const address = input.shippingAddress ?? addressOf(row, 'address');
+  if (!address) {
+    throw new Unprocessable(`Customer ${row.customerId} has no address on file: give a shippingAddress`);
+  }
+  const { products } = row;
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = lines.map((l) => l.productId).filter((id) => !byId.has(id));
   if (missing.length > 0) {
@@ -26,7 +49,7 @@ export async function priceOrder({ prisma }: Database, input: PlaceOrderInput) {
     throw new Unprocessable(`The products are priced in ${[...currencies].join(' and ')}`);
   const priced = lines.map((l) => ({ ...l, unitPriceCents: byId.get(l.productId)?.unitPriceCents ?? 0 }));
   return {
-    customerId: customer.id,
+    customerId: row.customerId,
     address,
     lines: priced,
     currency: products[0]?.currency ?? 'USD',

@@ -51,17 +51,16 @@ const twoItems = {
 };
 
 describe('the statements of one order placed through crm-api', () => {
-  it('are 16: order-service 7 without a transaction, inventory-service 7 (the stock in warehouses read once the products are locked; the allocations recorded), logistics-service 2, crm-api none', async () => {
+  it('are 12: order-service 6 without a transaction, inventory-service 4 (the order claimed with its products locked, the stock in warehouses read, then held and recorded), logistics-service 2, crm-api none', async () => {
     const crm = httpClient(system.crm.url);
     const { answer, statements } = await measured(() => crm.post('/orders', twoItems));
     expect(answer.status).toBe(201);
     const counts = Object.fromEntries(Object.entries(statements).map(([name, sql]) => [name, sql.length]));
-    expect(counts).toEqual({ crm: 0, inventory: 7, logistics: 2, orders: 7 });
-    // Claim the key, read the customer and the products, record, record the allocations, confirm, keep the answer.
+    expect(counts).toEqual({ crm: 0, inventory: 4, logistics: 2, orders: 6 });
+    // Claim the key, read the customer with the products, record, record the allocations, confirm, keep the answer.
     const kinds = [
       /^INSERT INTO idempotency_keys/,
-      /^SELECT .* FROM "public"\."customers"/,
-      /^SELECT .* FROM "public"\."products"/,
+      /^SELECT c\.id AS "customerId", .* FROM products p WHERE p\.id = ANY/,
       /^WITH o AS \( INSERT INTO orders /,
       /^INSERT INTO order_item_allocations /,
       /^WITH prev AS \( SELECT id, status FROM orders WHERE id = \$1 FOR UPDATE \)/,
@@ -70,17 +69,26 @@ describe('the statements of one order placed through crm-api', () => {
     const orders = statements.orders.map((sql) => sql.trim().replace(/\s+/g, ' '));
     expect(orders).toHaveLength(kinds.length);
     for (const [i, kind] of kinds.entries()) expect(orders[i]).toMatch(kind);
+    // The reservation: claimed with its products locked, the stock read, then held with its lines and allocations.
+    const inventory = statements.inventory.map((sql) => sql.trim().replace(/\s+/g, ' '));
+    const reserving = [
+      /^WITH claimed AS \( INSERT INTO reservations .* FOR UPDATE\)/,
+      /^SELECT .* FROM warehouse_stock s JOIN warehouses w/,
+      /^WITH held AS \( UPDATE warehouse_stock .* INSERT INTO reservation_allocations/,
+      /^COMMIT$/,
+    ];
+    for (const [i, kind] of reserving.entries()) expect(inventory[i]).toMatch(kind);
     // The origin warehouse is read (its country prices the leg); the shipment is inserted and answered
     // in one statement, not read back.
     expect(statements.logistics[0]).toMatch(/FROM warehouses/);
     expect(statements.logistics[1]).toMatch(/^\s*INSERT INTO shipments[\s\S]*RETURNING/);
   });
 
-  it('are 5 in order-service without an Idempotency-Key: no key to claim, link or complete', async () => {
+  it('are 4 in order-service without an Idempotency-Key: no key to claim, link or complete', async () => {
     const http = httpClient(system.orders.url);
     const { answer, statements } = await measured(() => http.post('/supply-orders', twoItems));
     expect(answer.status).toBe(201);
-    expect(statements.orders).toHaveLength(5);
+    expect(statements.orders).toHaveLength(4);
     expect(statements.orders.filter((sql) => /^\s*COMMIT/.test(sql))).toEqual([]);
   });
 });
