@@ -10,8 +10,8 @@ import { mergeByProduct } from '@supply/service-kit/lists';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
+import { chooseHolds, claimLockingProducts, holdStock, releaseStock, shipStock } from './holds.ts';
 import type { StockItem } from './inventory.ts';
-import { chooseHolds, holdingStock, lockingProducts, releaseStock, shipStock } from './stock.ts';
 
 const MAX_QUANTITY = 2_147_483_647;
 
@@ -60,8 +60,8 @@ export type ReservationsDomain = ReturnType<typeof reservationsDomain>;
 
 /**
  * Holds every item for the order, or nothing; a repeat answers the reservation as it stands.
- * Three statements in one transaction: claim the order and lock its products, read the
- * stock to choose warehouses, then hold it and record the lines and where they are held.
+ * Three statements in one transaction: claim the order with its products locked, read the
+ * stock to choose warehouses, then hold it with the lines and where they are held.
  */
 async function reserve(db: Database, input: ReservationInput): Promise<Reservation> {
   const { orderId } = input;
@@ -72,36 +72,36 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
       // Claiming the order first makes a concurrent repeat wait on the primary
       // key until this transaction ends, then read what it left. The order's row is
       // shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a reservation that lands
-      // after its saga gave up) holds no stock, and one failing now waits for this one. The
-      // products are locked only once the claim is made (the lock reads it), so locks are
-      // always taken in that order.
-      const [claimed] = await tx.$queryRaw<Array<ReservationRow & { locked: number[] }>>`
-        WITH claimed AS (
+      // after its saga gave up) holds no stock, and one failing now waits for this one.
+      const claimed = await claimLockingProducts<ReservationRow>(
+        tx,
+        Prisma.sql`
           INSERT INTO reservations (order_id) SELECT ${orderId}::int
           WHERE order_status_for_work(${orderId}) NOT IN ('failed', 'cancelled')
           ON CONFLICT (order_id) DO NOTHING
-          RETURNING order_id, status, created_at, updated_at
-        ), locked AS (${lockingProducts(
-          items.map((item) => item.productId),
-          Prisma.sql`EXISTS (SELECT FROM claimed)`,
-        )})
-        SELECT c.order_id AS "orderId", c.status, c.created_at AS "createdAt", c.updated_at AS "updatedAt",
-          ARRAY(SELECT l."productId" FROM locked l) AS locked
-        FROM claimed c`;
+          RETURNING order_id AS "orderId", status, created_at AS "createdAt", updated_at AS "updatedAt"`,
+        items.map((item) => item.productId),
+      );
       if (!claimed) return respondToRepeat(tx, orderId, items);
       const allocations = await chooseHolds(tx, items, claimed.locked, input.destinationCountry);
-      await tx.$executeRaw`
-        WITH held AS (${holdingStock(allocations)}),
-        lines AS (
-          INSERT INTO reservation_items (order_id, product_id, quantity)
-          SELECT ${orderId}::int, * FROM unnest(${items.map((i) => i.productId)}::int[], ${items.map((i) => i.quantity)}::int[])
-        )
-        INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
-        SELECT ${orderId}::int, * FROM unnest(${allocations.map((a) => a.productId)}::int[],
-          ${allocations.map((a) => a.warehouseId)}::int[], ${allocations.map((a) => a.quantity)}::int[])`;
+      await holdStock(tx, allocations, heldFor(orderId, items, allocations));
       return toReservation(claimed, withAllocations(items, allocations));
     }),
   );
+}
+
+/** The reservation's lines and where each is held: written with the hold, in its statement. */
+function heldFor(orderId: number, items: StockItem[], allocations: Allocation[]): Prisma.Sql[] {
+  return [
+    Prisma.sql`
+      INSERT INTO reservation_items (order_id, product_id, quantity)
+      SELECT ${orderId}::int, * FROM unnest(${items.map((i) => i.productId)}::int[],
+        ${items.map((i) => i.quantity)}::int[])`,
+    Prisma.sql`
+      INSERT INTO reservation_allocations (order_id, product_id, warehouse_id, quantity)
+      SELECT ${orderId}::int, * FROM unnest(${allocations.map((a) => a.productId)}::int[],
+        ${allocations.map((a) => a.warehouseId)}::int[], ${allocations.map((a) => a.quantity)}::int[])`,
+  ];
 }
 
 /** One line per product (mergeByProduct), each within MAX_QUANTITY once summed. */

@@ -9,8 +9,9 @@ import { Conflict, NotFound } from '@supply/service-kit/errors';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
+import { returnStock } from './holds.ts';
 import type { StockItem } from './inventory.ts';
-import { lockProducts, returnStock } from './stock.ts';
+import { lockProducts } from './stock.ts';
 import { warehouseIdOrDefault } from './warehouses.ts';
 
 export const restockInput = z.strictObject({

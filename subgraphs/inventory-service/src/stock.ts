@@ -1,9 +1,9 @@
-// Every change to stock: counted stock, adjustments and transfers per
-// warehouse, and the holds reservations place where allocation chose. The only file that knows stock
-// arithmetic. Each change runs in a transaction that first locks the
-// products' inventory rows in ascending product id order (the products'
-// locks), then changes warehouse_stock rows; the database adds each change
-// into the inventory row's totals, so the totals are always the sum.
+// Counted stock, adjustments and transfers per warehouse, and the products'
+// locks every change to stock takes (holds.ts has the holds reservations place).
+// Each change runs in a transaction that first locks the products' inventory
+// rows in ascending product id order (the products' locks), then changes
+// warehouse_stock rows; the database adds each change into the inventory
+// row's totals, so the totals are always the sum.
 import {
   type Database,
   inTransaction,
@@ -11,13 +11,11 @@ import {
   Prisma,
   type Transaction,
 } from '@supply/service-kit/database';
-import { Conflict, InsufficientStock, NotFound, PreconditionFailed } from '@supply/service-kit/errors';
+import { Conflict, InsufficientStock, PreconditionFailed } from '@supply/service-kit/errors';
 import { idempotentWrites } from '@supply/service-kit/idempotency';
-import { reservationsRefused } from '@supply/service-kit/metrics';
 import type { PageRequest } from '@supply/service-kit/pagination';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
-import { type Allocation, allocate, type Candidate } from './allocation.ts';
 import {
   getLevel,
   listLevels,
@@ -27,7 +25,6 @@ import {
   productNotFound,
   quantitySchema,
   readProduct,
-  type StockItem,
 } from './inventory.ts';
 import { warehouseIdOrDefault } from './warehouses.ts';
 
@@ -127,12 +124,13 @@ export async function lockProducts(tx: Transaction, productIds: number[]) {
 
 /**
  * The statement (or CTE) that locks the products' inventory rows in ascending product id, the
- * order every change to stock takes them in; `when` gates it on what the statement did before.
+ * order every change to stock takes them in; `only` gates it on what the statement did before.
  */
-export function lockingProducts(productIds: number[], when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+export function lockingProducts(productIds: number[], only?: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     SELECT product_id AS "productId", version FROM inventory
-    WHERE product_id = ANY(${productIds}::int[]) AND ${when} ORDER BY product_id FOR UPDATE`;
+    WHERE product_id = ANY(${productIds}::int[]) ${only ? Prisma.sql`AND ${only}` : Prisma.empty}
+    ORDER BY product_id FOR UPDATE`;
 }
 
 async function readStock(tx: Transaction, productId: number, warehouseId: number): Promise<WarehouseStock> {
@@ -221,86 +219,4 @@ async function transfer(db: Database, input: TransferInput) {
     ({ id } = await tx.stockTransfer.create({ data: input }));
   });
   return { id, productId, fromWarehouseId, toWarehouseId, quantity, inventory: product.inventory };
-}
-
-/** Applies `set` (reading the row as `s`, the allocation's quantity as `m.quantity`) to each allocation's row. */
-async function moveStock(tx: Transaction, allocations: Allocation[], set: Prisma.Sql): Promise<void> {
-  await tx.$executeRaw(movingStock(allocations, set));
-}
-
-function movingStock(allocations: Allocation[], set: Prisma.Sql): Prisma.Sql {
-  const products = allocations.map((a) => a.productId);
-  const warehouses = allocations.map((a) => a.warehouseId);
-  const quantities = allocations.map((a) => a.quantity);
-  return Prisma.sql`
-    UPDATE warehouse_stock s SET ${set}, version = s.version + 1
-    FROM unnest(${products}::int[], ${warehouses}::int[], ${quantities}::int[]) AS m(product_id, warehouse_id, quantity)
-    WHERE s.product_id = m.product_id AND s.warehouse_id = m.warehouse_id`;
-}
-
-/**
- * Where to hold stock for every item, in the warehouses allocation chooses
- * (allocation.ts), once the products `locked` answered are locked: unknown
- * products are NotFound, lines the whole network cannot fill InsufficientStock.
- * Nothing is held until the statement of `holdingStock` runs in the same transaction.
- */
-export async function chooseHolds(
-  tx: Transaction,
-  items: StockItem[],
-  locked: readonly number[],
-  destinationCountry?: string,
-): Promise<Allocation[]> {
-  const ids = items.map((item) => item.productId);
-  const lockedIds = new Set(locked);
-  const unknown = ids.filter((id) => !lockedIds.has(id));
-  if (unknown.length > 0) {
-    reservationsRefused.inc({ reason: 'NOT_FOUND' });
-    throw new NotFound(`Product ${unknown.join(', ')} does not exist`, { productIds: unknown });
-  }
-  // Read once the products are locked: no one else changes these rows until this transaction ends.
-  const candidates = await tx.$queryRaw<Candidate[]>`
-    SELECT s.product_id AS "productId", s.warehouse_id AS "warehouseId", w.address_country AS country,
-      w.priority, s.quantity_on_hand - s.quantity_reserved AS available
-    FROM warehouse_stock s JOIN warehouses w ON w.id = s.warehouse_id
-    WHERE s.product_id = ANY(${ids}::int[]) AND s.quantity_on_hand > s.quantity_reserved`;
-  const result = allocate(items, candidates, destinationCountry);
-  if ('short' in result) {
-    reservationsRefused.inc({ reason: 'INSUFFICIENT_STOCK' });
-    throw new InsufficientStock(result.short);
-  }
-  return result.allocations;
-}
-
-/** The statement (or CTE) that holds the chosen allocations: reserved in each warehouse, not yet gone. */
-export const holdingStock = (allocations: Allocation[]): Prisma.Sql =>
-  movingStock(allocations, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
-
-const productsOf = (allocations: Allocation[]) => [...new Set(allocations.map((a) => a.productId))];
-
-/** Gives held stock back to the warehouses it was held in. */
-export async function releaseStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
-  await lockProducts(tx, productsOf(allocations));
-  await moveStock(tx, allocations, Prisma.sql`quantity_reserved = s.quantity_reserved - m.quantity`);
-}
-
-/** Held stock left its warehouses: it is neither on hand nor reserved there any more. */
-export async function shipStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
-  await lockProducts(tx, productsOf(allocations));
-  await moveStock(
-    tx,
-    allocations,
-    Prisma.sql`quantity_on_hand = s.quantity_on_hand - m.quantity, quantity_reserved = s.quantity_reserved - m.quantity`,
-  );
-}
-
-/** Units back on hand where they are placed (a received return's); a warehouse row is made where missing. */
-export async function returnStock(tx: Transaction, placed: Allocation[]): Promise<void> {
-  await lockProducts(tx, productsOf(placed));
-  await tx.$executeRaw`
-    INSERT INTO warehouse_stock (product_id, warehouse_id, quantity_on_hand)
-    SELECT * FROM unnest(${placed.map((a) => a.productId)}::int[], ${placed.map((a) => a.warehouseId)}::int[],
-      ${placed.map((a) => a.quantity)}::int[])
-    ON CONFLICT (product_id, warehouse_id) DO UPDATE
-    SET quantity_on_hand = warehouse_stock.quantity_on_hand + EXCLUDED.quantity_on_hand,
-      version = warehouse_stock.version + 1`;
 }

@@ -258,6 +258,31 @@ describe('reservations that race for the last units', () => {
     expect(await stockRow(db, product.id)).toMatchObject({ onHand: 11, reserved: 10 });
   });
 
+  it('holds two products for exactly 10 of 40 orders that race naming them in either order', async () => {
+    const [a, b] = [
+      await createProduct(service.url, { quantityOnHand: 10 }),
+      await createProduct(service.url, { quantityOnHand: 10 }),
+    ];
+    const orderIds = await createOrders(db, 40);
+    const lines = [
+      { productId: a.id, quantity: 1 },
+      { productId: b.id, quantity: 1 },
+    ];
+    const results = await Promise.all(
+      orderIds.map((orderId, i) => reserve({ orderId, items: i % 2 ? lines.toReversed() : lines })),
+    );
+    expect(results.map((res) => res.status).sort()).toEqual([...Array(10).fill(201), ...Array(30).fill(409)]);
+    for (const res of results.filter((r) => r.status === 409))
+      expect(res.data.code).toBe('INSUFFICIENT_STOCK');
+    expect(await stockRow(db, a.id)).toMatchObject({ onHand: 10, reserved: 10 });
+    expect(await stockRow(db, b.id)).toMatchObject({ onHand: 10, reserved: 10 });
+    const { rows } = await db.query(
+      'SELECT count(*)::int AS n FROM reservation_allocations WHERE product_id = ANY($1::int[])',
+      [[a.id, b.id]],
+    );
+    expect(rows[0]!.n).toBe(20);
+  });
+
   it('never holds more than is available when 50 reservations of mixed sizes race', async () => {
     const product = await createProduct(service.url, { quantityOnHand: 10 });
     const quantities = Array.from({ length: 50 }, (_, i) => (i % 3) + 1);

@@ -15,15 +15,18 @@ interface PricingRow {
   products: Array<{ id: number; currency: string; unitPriceCents: number; weightGrams: number }>;
 }
 
-/** The customer (no row when there is none) and the ordered products that exist, in one statement. */
+/**
+ * The customer (its columns null when there is none) and the ordered products that exist, in
+ * one statement: one row always, the customer asked for joined to it.
+ */
 const CUSTOMER_AND_PRODUCTS: Statement = {
   text: `
     SELECT c.id AS "customerId", c.address_line1 AS "addressLine1", c.address_city AS "addressCity",
       c.address_postal_code AS "addressPostalCode", c.address_country AS "addressCountry",
       (SELECT coalesce(json_agg(json_build_object('id', p.id, 'currency', p.currency,
-          'unitPriceCents', p.unit_price_cents, 'weightGrams', p.weight_grams)), '[]')
+          'unitPriceCents', p.unit_price_cents, 'weightGrams', p.weight_grams) ORDER BY p.id), '[]')
         FROM products p WHERE p.id = ANY($2::int[])) AS products
-    FROM (SELECT) AS one LEFT JOIN customers c ON c.id = $1`,
+    FROM (VALUES ($1::int)) AS asked (id) LEFT JOIN customers c ON c.id = asked.id`,
 };
 
 /** Checks the order against the customer and the catalogue, and prices it (nothing is recorded). */
