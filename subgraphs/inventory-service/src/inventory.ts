@@ -1,5 +1,5 @@
 // Stock levels: how a product and its level (totals over warehouses, and each
-// warehouse's stock) are read. Changes live in stock.ts.
+// warehouse's stock) are read. Changes live in stock.ts, and holds.ts for reservations' holds.
 import { type Database, Prisma, type Statement, type Transaction } from '@supply/service-kit/database';
 import { NotFound } from '@supply/service-kit/errors';
 import type { Inventory, Product as ProductRow } from '@supply/service-kit/generated/prisma/client';
