@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@supply/test-support/database';
 import { httpClient } from '@supply/test-support/http';
+import { waitFor } from '@supply/test-support/network';
 import { type StartedService, startService } from '@supply/test-support/services';
+import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { createOrder, createOrders, createProduct, fieldsOf, stockRow } from './fixtures.ts';
 
@@ -258,29 +260,36 @@ describe('reservations that race for the last units', () => {
     expect(await stockRow(db, product.id)).toMatchObject({ onHand: 11, reserved: 10 });
   });
 
-  it('holds two products for exactly 10 of 40 orders that race naming them in either order', async () => {
-    const [a, b] = [
-      await createProduct(service.url, { quantityOnHand: 10 }),
-      await createProduct(service.url, { quantityOnHand: 10 }),
+  it('locks its products in ascending id, whatever order the lines name them in', async () => {
+    const [low, high] = [
+      await createProduct(service.url, { quantityOnHand: 5 }),
+      await createProduct(service.url, { quantityOnHand: 5 }),
     ];
-    const orderIds = await createOrders(db, 40);
-    const lines = [
-      { productId: a.id, quantity: 1 },
-      { productId: b.id, quantity: 1 },
-    ];
-    const results = await Promise.all(
-      orderIds.map((orderId, i) => reserve({ orderId, items: i % 2 ? lines.toReversed() : lines })),
-    );
-    expect(results.map((res) => res.status).sort()).toEqual([...Array(10).fill(201), ...Array(30).fill(409)]);
-    for (const res of results.filter((r) => r.status === 409))
-      expect(res.data.code).toBe('INSUFFICIENT_STOCK');
-    expect(await stockRow(db, a.id)).toMatchObject({ onHand: 10, reserved: 10 });
-    expect(await stockRow(db, b.id)).toMatchObject({ onHand: 10, reserved: 10 });
-    const { rows } = await db.query(
-      'SELECT count(*)::int AS n FROM reservation_allocations WHERE product_id = ANY($1::int[])',
-      [[a.id, b.id]],
-    );
-    expect(rows[0]!.n).toBe(20);
+    const [orderId] = await createOrders(db, 1);
+    // Another change to stock holds the lower product's lock: the reservation waits for it
+    // before taking the higher one, so the two can never deadlock on the pair.
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query('SELECT 1 FROM inventory WHERE product_id = $1 FOR UPDATE', [low.id]);
+    const answer = reserve({
+      orderId,
+      items: [
+        { productId: high.id, quantity: 1 },
+        { productId: low.id, quantity: 1 },
+      ],
+    });
+    await waitFor(async () => {
+      const { rows } = await db.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'",
+      );
+      return rows[0]!.n === 1;
+    }, 'the reservation waiting for the lower product');
+    const free = await db.query('SELECT 1 FROM inventory WHERE product_id = $1 FOR UPDATE NOWAIT', [high.id]);
+    expect(free.rowCount).toBe(1);
+    await other.query('COMMIT');
+    await other.end();
+    expect((await answer).status).toBe(201);
   });
 
   it('never holds more than is available when 50 reservations of mixed sizes race', async () => {
