@@ -13,18 +13,18 @@ import { lockingProducts, lockProducts } from './stock.ts';
  * Runs `claim` (a write RETURNING one row, or none when the row is taken) and, only when it
  * claims its row, locks the products, in one statement: the locks come after the claim, in
  * the usual order, and a claim that found its row taken locks nothing. Answers the claimed
- * row with the ids of the products locked (those that exist), or undefined.
+ * row with `lockedProductIds` (the products that exist, now locked), or undefined.
  */
 export async function claimLockingProducts<Row extends object>(
   tx: Transaction,
   claim: Prisma.Sql,
   productIds: number[],
-): Promise<(Row & { locked: number[] }) | undefined> {
+): Promise<(Row & { lockedProductIds: number[] }) | undefined> {
   // Reading `locked` is what runs it: a CTE no one reads is never run, and nothing is locked.
-  const [row] = await tx.$queryRaw<Array<Row & { locked: number[] }>>`
+  const [row] = await tx.$queryRaw<Array<Row & { lockedProductIds: number[] }>>`
     WITH claimed AS (${claim}),
     locked AS (${lockingProducts(productIds, Prisma.sql`EXISTS (SELECT FROM claimed)`)})
-    SELECT claimed.*, ARRAY(SELECT l."productId" FROM locked l) AS locked FROM claimed`;
+    SELECT claimed.*, ARRAY(SELECT l."productId" FROM locked l) AS "lockedProductIds" FROM claimed`;
   return row;
 }
 
@@ -63,10 +63,11 @@ export async function chooseHolds(
 
 /**
  * Holds the chosen allocations (reserved in their warehouses, not yet gone) in one statement
- * with `records`, the writes that say what they are held for. Each allocation must find its
- * warehouse's row (chooseHolds read them under the lock); one that does not fails it all.
+ * with `records`, the writes that say what they are held for. Call it with the products
+ * locked (claimLockingProducts) and the allocations chosen under that lock (chooseHolds):
+ * each must find its warehouse's row, and one that does not fails it all.
  */
-export async function holdStock(tx: Transaction, allocations: Allocation[], records: Prisma.Sql[]) {
+export async function holdStock(tx: Transaction, allocations: Allocation[], records: HeldFor) {
   const hold = movingStock(allocations, Prisma.sql`quantity_reserved = s.quantity_reserved + m.quantity`);
   const written = records.map((record, i) => Prisma.sql`${Prisma.raw(`record${i}`)} AS (${record})`);
   const [row] = await tx.$queryRaw<Array<{ held: number }>>`
@@ -77,28 +78,27 @@ export async function holdStock(tx: Transaction, allocations: Allocation[], reco
   }
 }
 
+/** The writes that go with a hold: at least one. */
+export type HeldFor = [Prisma.Sql, ...Prisma.Sql[]];
+
 const productsOf = (allocations: Allocation[]) => [...new Set(allocations.map((a) => a.productId))];
 
 /** Gives held stock back to the warehouses it was held in. */
 export async function releaseStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
   await lockProducts(tx, productsOf(allocations));
-  await tx.$executeRaw(
-    movingStock(allocations, Prisma.sql`quantity_reserved = s.quantity_reserved - m.quantity`),
-  );
+  const release = Prisma.sql`quantity_reserved = s.quantity_reserved - m.quantity`;
+  await tx.$executeRaw(movingStock(allocations, release));
 }
 
 /** Held stock left its warehouses: it is neither on hand nor reserved there any more. */
 export async function shipStock(tx: Transaction, allocations: Allocation[]): Promise<void> {
   await lockProducts(tx, productsOf(allocations));
-  await tx.$executeRaw(
-    movingStock(
-      allocations,
-      Prisma.sql`quantity_on_hand = s.quantity_on_hand - m.quantity, quantity_reserved = s.quantity_reserved - m.quantity`,
-    ),
-  );
+  const ship = Prisma.sql`
+    quantity_on_hand = s.quantity_on_hand - m.quantity, quantity_reserved = s.quantity_reserved - m.quantity`;
+  await tx.$executeRaw(movingStock(allocations, ship));
 }
 
-/** Units back on hand where they are placed (a received return's); a warehouse row is made where missing. */
+/** Units back on hand where they are placed (a received return's); a warehouse row is made where none is. */
 export async function returnStock(tx: Transaction, placed: Allocation[]): Promise<void> {
   await lockProducts(tx, productsOf(placed));
   await tx.$executeRaw`
@@ -110,13 +110,14 @@ export async function returnStock(tx: Transaction, placed: Allocation[]): Promis
       version = warehouse_stock.version + 1`;
 }
 
-/** The UPDATE that applies `set` (reading the row as `s`, the allocation's quantity as `m.quantity`) to each allocation's row. */
+/** The UPDATE applying `set` (the row as `s`, the allocation's quantity as `m.quantity`) to each row. */
 function movingStock(allocations: Allocation[], set: Prisma.Sql): Prisma.Sql {
   const products = allocations.map((a) => a.productId);
   const warehouses = allocations.map((a) => a.warehouseId);
   const quantities = allocations.map((a) => a.quantity);
   return Prisma.sql`
     UPDATE warehouse_stock s SET ${set}, version = s.version + 1
-    FROM unnest(${products}::int[], ${warehouses}::int[], ${quantities}::int[]) AS m(product_id, warehouse_id, quantity)
+    FROM unnest(${products}::int[], ${warehouses}::int[], ${quantities}::int[])
+      AS m(product_id, warehouse_id, quantity)
     WHERE s.product_id = m.product_id AND s.warehouse_id = m.warehouse_id`;
 }

@@ -10,7 +10,14 @@ import { mergeByProduct } from '@supply/service-kit/lists';
 import { idSchema } from '@supply/service-kit/validation';
 import { z } from 'zod';
 import type { Allocation } from './allocation.ts';
-import { chooseHolds, claimLockingProducts, holdStock, releaseStock, shipStock } from './holds.ts';
+import {
+  chooseHolds,
+  claimLockingProducts,
+  type HeldFor,
+  holdStock,
+  releaseStock,
+  shipStock,
+} from './holds.ts';
 import type { StockItem } from './inventory.ts';
 
 const MAX_QUANTITY = 2_147_483_647;
@@ -69,10 +76,10 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
   const orderMissing = () => new NotFound(`Order ${orderId} does not exist`);
   return mapViolations({ foreignKey: orderMissing }, () =>
     inTransaction(db, async (tx) => {
-      // Claiming the order first makes a concurrent repeat wait on the primary
-      // key until this transaction ends, then read what it left. The order's row is
-      // shared-locked (order_status_for_work): an order failed or cancelled meanwhile (a reservation that lands
-      // after its saga gave up) holds no stock, and one failing now waits for this one.
+      // Claiming the order first makes a concurrent repeat wait on the primary key until
+      // this transaction ends, then read what it left. The order's row is shared-locked
+      // (order_status_for_work): an order failed or cancelled meanwhile (a reservation that
+      // lands after its saga gave up) holds no stock, and one failing now waits for this one.
       const claimed = await claimLockingProducts<ReservationRow>(
         tx,
         Prisma.sql`
@@ -83,7 +90,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
         items.map((item) => item.productId),
       );
       if (!claimed) return respondToRepeat(tx, orderId, items);
-      const allocations = await chooseHolds(tx, items, claimed.locked, input.destinationCountry);
+      const allocations = await chooseHolds(tx, items, claimed.lockedProductIds, input.destinationCountry);
       await holdStock(tx, allocations, heldFor(orderId, items, allocations));
       return toReservation(claimed, withAllocations(items, allocations));
     }),
@@ -91,7 +98,7 @@ async function reserve(db: Database, input: ReservationInput): Promise<Reservati
 }
 
 /** The reservation's lines and where each is held: written with the hold, in its statement. */
-function heldFor(orderId: number, items: StockItem[], allocations: Allocation[]): Prisma.Sql[] {
+function heldFor(orderId: number, items: StockItem[], allocations: Allocation[]): HeldFor {
   return [
     Prisma.sql`
       INSERT INTO reservation_items (order_id, product_id, quantity)
