@@ -281,7 +281,8 @@ describe('reservations that race for the last units', () => {
     });
     await waitFor(async () => {
       const { rows } = await db.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'",
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'`,
       );
       return rows[0]!.n === 1;
     }, 'the reservation waiting for the lower product');
