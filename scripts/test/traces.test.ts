@@ -268,8 +268,22 @@ describe('traces', () => {
   it('settles an order a stalled replica left pending in a trace linked to the one that placed it', async () => {
     const key = { 'idempotency-key': 'trace-stalled-1' };
     const traceparent = `00-${STALLED_TRACE}-${CALLER_SPAN}-01`;
-    const placing = httpClient(stalledUrl, { ...key, traceparent }).post('/supply-orders', ORDER);
-    await waitFor(async () => hung.connections > 0, 'the reservation to hang');
+    // What the stalled replica answered, should it answer before it calls inventory (it must not).
+    let answered: unknown;
+    const placing = httpClient(stalledUrl, { ...key, traceparent })
+      .post('/supply-orders', ORDER)
+      .then(
+        (res) => {
+          answered = { status: res.status, body: res.data };
+        },
+        (error: unknown) => {
+          answered = String(error);
+        },
+      );
+    await waitFor(async () => {
+      if (answered) throw new Error(`the stalled replica answered first: ${JSON.stringify(answered)}`);
+      return hung.connections > 0;
+    }, 'the reservation to hang');
     stalled.kill('SIGKILL');
     await placing.catch(() => {});
     // The retry on the other replica waits for the dead replica's lease to run out,
