@@ -23,8 +23,9 @@ const CALLER_SPAN = '00f067aa0ba902b7';
 const MOVE_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
 const STALLED_TRACE = '6bf92f3577b34da6a3ce929d0e0e4738';
 // A replica whose orders stall on an inventory that never answers; its lease
-// on a key lasts ORDER_TIMEOUT_MS + 5 s.
-const STALLED_TIMEOUT_MS = 3_000;
+// on a key lasts ORDER_TIMEOUT_MS + 5 s. Its first order must still reach the
+// reservation before its deadline (three quarters of it) on a loaded machine.
+const STALLED_TIMEOUT_MS = 6_000;
 
 let db: TestDatabase;
 let receiver: OtlpReceiver;
