@@ -41,14 +41,16 @@ async function updatedOrders<T extends { id: number }>(
 export function ordersStore(db: Database) {
   const { prisma } = db;
 
-  /** The orders made whole: the allocations, shipments and history of all of them, one statement each. */
+  /** The orders made whole: allocations, shipments and history, one statement each, read side by side. */
   async function whole(orders: Array<OrderSummary | null>): Promise<OrderView[]> {
     const found = orders.filter((order): order is OrderSummary => order !== null);
     if (found.length === 0) return [];
     const ids = found.map((order) => order.id);
-    const allocations = await store.allocationsOf(ids);
-    const shipments = await shipmentsOf(ids);
-    const history = await store.historyOf(ids);
+    const [allocations, shipments, history] = await Promise.all([
+      store.allocationsOf(ids),
+      shipmentsOf(ids),
+      store.historyOf(ids),
+    ]);
     return found.map((order, i) => fullOrder(order, allocations[i]!, shipments[i]!, history[i]!));
   }
 
