@@ -106,7 +106,9 @@ function sampleRss(ctx: MeasureContext): () => Pick<Measured, 'peaks' | 'growth'
       const rss = rssMiB(proc.child.pid);
       if (rss === undefined) continue;
       peaks.set(proc.name, Math.max(rss, peaks.get(proc.name) ?? 0));
-      series.set(proc.name, [...(series.get(proc.name) ?? []), rss]);
+      const samples = series.get(proc.name) ?? [];
+      series.set(proc.name, samples);
+      samples.push(rss);
     }
   };
   sample();
