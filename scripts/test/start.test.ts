@@ -13,6 +13,8 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-supply-start-'));
 const ports = { postgres: 0, crm: 0, inventory: 0, logistics: 0, orders: 0, gateway: 0 };
 let output = '';
 let runner: ChildProcess;
+/** The last line `npm start` prints once ready: the URLs before it have all arrived. */
+const READY = 'Ctrl-C stops everything.';
 let exited: Promise<number | null>;
 
 /** Starts `npm start`'s script in its own process group, as a terminal would. */
@@ -63,11 +65,11 @@ beforeAll(async () => {
   for (const name of Object.keys(ports) as Array<keyof typeof ports>) ports[name] = await freePort();
   startRunner();
   await waitFor(
-    async () => output.includes('everything is ready') || (runner.exitCode !== null && 'exited'),
+    async () => output.includes(READY) || (runner.exitCode !== null && 'exited'),
     'npm start',
     120_000,
   );
-  if (!output.includes('everything is ready')) throw new Error(`npm start failed:\n${output}`);
+  if (!output.includes(READY)) throw new Error(`npm start failed:\n${output}`);
 }, 150_000);
 
 afterAll(() => {
@@ -162,7 +164,7 @@ describe('npm start', () => {
     output = '';
     startRunner();
     await waitFor(
-      async () => output.includes('everything is ready') || (runner.exitCode !== null && 'exited'),
+      async () => output.includes(READY) || (runner.exitCode !== null && 'exited'),
       'npm start',
       120_000,
     );
